@@ -1,0 +1,44 @@
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '../../../libs/config/src/config';
+import { startServer } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = new Logger('Server');
+  const server = await startServer(config);
+  log.log(`Serving the Application Manager and Platform APIs on ${server.url} (Swagger UI: ${server.url}/swagger)`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

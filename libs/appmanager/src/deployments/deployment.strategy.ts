@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, FieldError } from '../../../resource-kit/src/errors';
+import { isPlainObject } from '../../../resource-kit/src/merge-patch';
+import { SYSTEM_ANNOTATION_PREFIX, sameJson } from '../../../resource-kit/src/store';
+import { KindStrategy, ResourceDoc, StoredRow, WriteContext } from '../../../resource-kit/src/strategy';
+import { normalizeStrategyKinds, requestContract, stringifyFlinkConfiguration } from '../contract';
+import { DeploymentDefaultsService } from '../deployment-defaults/deployment-defaults.service';
+import { deploymentSpecErrors } from './deployment-spec.validation';
+
+/** Counts spec changes; the reconciler compares it with the version it last acted on. */
+export const SPEC_VERSION_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.spec.version`;
+
+@Injectable()
+export class DeploymentStrategy implements KindStrategy {
+  readonly kind = 'Deployment';
+  readonly nameRule = 'dns-label' as const;
+  readonly idFallback = true;
+  readonly userMetadata = ['displayName'] as const;
+
+  constructor(private readonly defaults: DeploymentDefaultsService) {}
+
+  private normalize(doc: ResourceDoc): void {
+    normalizeStrategyKinds(doc.spec);
+    stringifyFlinkConfiguration((doc.spec.template as { spec?: unknown } | undefined)?.spec);
+  }
+
+  private setSpecVersion(doc: ResourceDoc, version: number): void {
+    doc.metadata.annotations = { ...((doc.metadata.annotations as Record<string, string>) ?? {}), [SPEC_VERSION_ANNOTATION]: String(version) };
+  }
+
+  async prepareForCreate(doc: ResourceDoc, ctx: WriteContext): Promise<void> {
+    this.normalize(doc);
+    doc.spec = await this.defaults.applyTo(ctx.tx, ctx.namespace, doc.spec);
+    this.normalize(doc);
+    this.setSpecVersion(doc, 1);
+    // Until the reconciler has acted, the observed state is CANCELLED (nothing runs).
+    doc.status = { state: 'CANCELLED' };
+  }
+
+  async prepareForUpdate(doc: ResourceDoc, existing: StoredRow, ctx: WriteContext): Promise<void> {
+    this.normalize(doc);
+    if (ctx.options.applyDefaults === true) {
+      doc.spec = await this.defaults.applyTo(ctx.tx, ctx.namespace, doc.spec);
+      this.normalize(doc);
+    }
+    const previous = Number((existing.metadata.annotations as Record<string, string> | undefined)?.[SPEC_VERSION_ANNOTATION] ?? 1);
+    this.setSpecVersion(doc, sameJson(doc.spec, existing.spec) ? previous : previous + 1);
+    doc.status = undefined; // keep the stored status
+  }
+
+  async validate(doc: ResourceDoc, ctx: WriteContext): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    if (doc.metadata.displayName !== undefined && typeof doc.metadata.displayName !== 'string') {
+      errors.push({ attribute: 'metadata.displayName', message: 'must be a string' });
+    }
+    const template = doc.spec.template;
+    if (isPlainObject(template) && template.metadata !== undefined) {
+      errors.push(...requestContract.validate('DeploymentTemplateMetadata', template.metadata, 'spec.template.metadata'));
+    }
+    errors.push(...(await deploymentSpecErrors(doc.spec, { partial: false, namespace: ctx.namespace, tx: ctx.tx })));
+    return errors;
+  }
+
+  beforeDelete(row: StoredRow): void {
+    const state = row.spec.state;
+    if (state !== 'CANCELLED' && state !== 'SUSPENDED') {
+      throw ApiError.conflict(
+        `Deployment "${row.name}" has desired state ${String(state)}; set spec.state to CANCELLED or SUSPENDED before deleting it.`,
+        { deploymentId: row.id, state },
+        'DeploymentNotStopped',
+      );
+    }
+  }
+}

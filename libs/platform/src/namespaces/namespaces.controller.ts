@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Operation } from '../../../resource-kit/src/openapi';
+import { NamespacesService } from './namespaces.service';
+
+@ApiTags('namespaces')
+@Controller('namespaces/v1/namespaces')
+export class NamespacesController {
+  constructor(private readonly namespaces: NamespacesService) {}
+
+  @Get()
+  @Operation({ id: 'listNamespacesUsingGET', summary: 'List namespaces', response: 'ListNamespacesResponse', errors: 'platform' })
+  list() {
+    return this.namespaces.list();
+  }
+
+  @Post()
+  @HttpCode(200)
+  @Operation({ id: 'createNamespaceUsingPOST', summary: 'Create a namespace (name: namespaces/<id>)', body: 'Namespace', response: 'CreateNamespaceResponse', errors: 'platform' })
+  create(@Body() body: unknown) {
+    return this.namespaces.create(body);
+  }
+
+  @Get(':ns')
+  @Operation({ id: 'getNamespaceUsingGET', summary: 'Get a namespace', response: 'GetNamespaceResponse', errors: 'platform' })
+  get(@Param('ns') ns: string) {
+    return this.namespaces.get(ns);
+  }
+
+  @Put(':ns')
+  @Operation({ id: 'updateNamespaceUsingPUT', summary: 'Replace the role bindings of a namespace', body: 'Namespace', response: 'UpdateNamespaceResponse', errors: 'platform' })
+  replace(@Param('ns') ns: string, @Body() body: unknown) {
+    return this.namespaces.replace(ns, body);
+  }
+
+  @Patch(':ns')
+  @Operation({ id: 'patchNamespaceUsingPATCH', summary: 'Patch a namespace (RFC 7386 merge patch)', body: 'Namespace', response: 'UpdateNamespaceResponse', errors: 'platform' })
+  patch(@Param('ns') ns: string, @Body() body: unknown) {
+    return this.namespaces.patch(ns, body);
+  }
+
+  @Delete(':ns')
+  @Operation({ id: 'deleteNamespaceUsingDELETE', summary: 'Delete a namespace and everything in it', response: 'DeleteNamespaceResponse', errors: 'platform' })
+  remove(@Param('ns') ns: string) {
+    return this.namespaces.remove(ns);
+  }
+}

@@ -1,0 +1,329 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../../../generated/prisma/client';
+import { PrismaService, Tx } from '../../persistence/src/prisma.service';
+import { ApiError, FieldError } from './errors';
+import { matchesLabels, parseLabelSelector } from './label-selector';
+import { applyMergePatch, canonical, dropNulls, isPlainObject } from './merge-patch';
+import { isUuid, nameErrors } from './names';
+import { KindStrategy, Resource, ResourceDoc, StoredRow, WriteContext } from './strategy';
+
+// The generic versioned store: every AppManager kind is created, read, replaced, patched and
+// deleted here. It owns the envelope rules (namespace from the URL, immutable id/name/createdAt,
+// system metadata and status ignored on input, resourceVersion +1 per write in the same
+// transaction, If-Match preconditions) so that no kind has to repeat them.
+
+export const SYSTEM_ANNOTATION_PREFIX = 'com.dataartisans.appmanager.controller.';
+const ENVELOPE_KEYS = new Set(['id', 'name', 'namespace', 'createdAt', 'modifiedAt', 'resourceVersion', 'labels', 'annotations']);
+
+export interface WriteOptions {
+  /** the If-Match header, raw */
+  ifMatch?: string;
+  /** kind-specific request options (query parameters) */
+  options?: Record<string, unknown>;
+}
+
+const COLUMNS = Prisma.sql`id, namespace, kind, name, resource_version AS "resourceVersion", created_at AS "createdAt",
+  modified_at AS "modifiedAt", metadata, spec, status`;
+
+export function toResource(row: StoredRow, strategy: KindStrategy): Resource {
+  const { labels, annotations, ...rest } = row.metadata as { labels?: unknown; annotations?: unknown };
+  const metadata: Resource['metadata'] = {
+    id: row.id,
+    ...(row.name !== null ? { name: row.name } : {}),
+    namespace: row.namespace,
+    ...rest,
+    labels: (labels as Record<string, string>) ?? {},
+    annotations: (annotations as Record<string, string>) ?? {},
+    createdAt: row.createdAt.toISOString(),
+    modifiedAt: row.modifiedAt.toISOString(),
+    resourceVersion: row.resourceVersion,
+  };
+  const resource: Resource = { kind: strategy.kind, apiVersion: 'v1', metadata, spec: row.spec };
+  if (row.status) resource.status = row.status;
+  return strategy.present ? strategy.present(resource) : resource;
+}
+
+function parseIfMatch(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  return header.trim();
+}
+
+function checkPrecondition(ifMatch: string | undefined, current: number | undefined): void {
+  if (ifMatch === undefined) return;
+  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+  if (current !== undefined && tags.includes('*')) return;
+  if (current === undefined || !tags.includes(String(current))) {
+    throw ApiError.preconditionFailed(ifMatch, current ?? 0);
+  }
+}
+
+/** The user-owned part of a request body, checked against the envelope rules. */
+export function userDocFromBody(body: unknown, namespace: string, strategy: KindStrategy): ResourceDoc {
+  if (!isPlainObject(body)) throw ApiError.badRequest(`The request body must be a ${strategy.kind} object.`, {}, 'MalformedBody');
+  const errors: FieldError[] = [];
+  if (body.kind !== undefined && body.kind !== null && body.kind !== strategy.kind) {
+    errors.push({ attribute: 'kind', message: `must be ${strategy.kind}` });
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== null && body.apiVersion !== 'v1') {
+    errors.push({ attribute: 'apiVersion', message: 'must be v1' });
+  }
+  const rawMeta = body.metadata ?? {};
+  const rawSpec = body.spec ?? {};
+  if (!isPlainObject(rawMeta)) errors.push({ attribute: 'metadata', message: 'must be an object' });
+  if (!isPlainObject(rawSpec)) errors.push({ attribute: 'spec', message: 'must be an object' });
+  if (errors.length) throw ApiError.validation(errors);
+  const meta = rawMeta as Record<string, unknown>;
+  if (meta.namespace !== undefined && meta.namespace !== null && meta.namespace !== namespace) {
+    throw ApiError.field('metadata.namespace', `must be "${namespace}" (the namespace in the URL) or omitted`);
+  }
+  const metadata: Record<string, unknown> = {};
+  if (meta.name !== undefined && meta.name !== null) metadata.name = meta.name;
+  for (const key of ['labels', 'annotations'] as const) {
+    const value = meta[key];
+    if (value === undefined || value === null) continue;
+    if (!isPlainObject(value)) {
+      errors.push({ attribute: `metadata.${key}`, message: 'must be a map of strings' });
+      continue;
+    }
+    const map: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (key === 'annotations' && k.startsWith(SYSTEM_ANNOTATION_PREFIX)) continue; // system-owned
+      if (v === null) continue;
+      if (typeof v !== 'string') errors.push({ attribute: `metadata.${key}.${k}`, message: 'must be a string' });
+      else map[k] = v;
+    }
+    metadata[key] = map;
+  }
+  for (const key of strategy.userMetadata ?? []) {
+    if (meta[key] !== undefined && meta[key] !== null && !ENVELOPE_KEYS.has(key)) metadata[key] = meta[key];
+  }
+  if (errors.length) throw ApiError.validation(errors);
+  return { metadata, spec: dropNulls(rawSpec) as Record<string, unknown> };
+}
+
+@Injectable()
+export class ResourceStore {
+  constructor(readonly db: PrismaService) {}
+
+  // ---------- namespace guard ----------
+
+  /** 404 unless the namespace exists; on writes also 409 while it is being deleted, and a share lock. */
+  async requireNamespace(client: Tx | PrismaService, namespace: string, forWrite = false): Promise<void> {
+    const rows = forWrite
+      ? await client.$queryRaw<{ phase: string }[]>`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${namespace} FOR SHARE`
+      : await client.$queryRaw<{ phase: string }[]>`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${namespace}`;
+    if (rows.length === 0) throw ApiError.notFound('Namespace', namespace);
+    if (forWrite && rows[0].phase === 'LIFECYCLE_PHASE_TERMINATING') {
+      throw ApiError.conflict(`Namespace "${namespace}" is being deleted; no resources can be written in it.`, { namespace }, 'NamespaceTerminating');
+    }
+  }
+
+  // ---------- reads ----------
+
+  async findRow(client: Tx | PrismaService, namespace: string, strategy: KindStrategy, key: string, lock = false): Promise<StoredRow | null> {
+    const forUpdate = lock ? Prisma.sql`FOR UPDATE` : Prisma.empty;
+    const byId = async () =>
+      (await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
+        WHERE id = ${key}::uuid AND namespace = ${namespace} AND kind = ${strategy.kind} ${forUpdate}`)[0] ?? null;
+    const byName = async () =>
+      (await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
+        WHERE namespace = ${namespace} AND kind = ${strategy.kind} AND name = ${key} ${forUpdate}`)[0] ?? null;
+    if (!strategy.nameRule) return isUuid(key) ? byId() : null;
+    if (strategy.idFallback && isUuid(key)) return (await byId()) ?? byName();
+    return byName();
+  }
+
+  async get(namespace: string, strategy: KindStrategy, key: string): Promise<Resource> {
+    const row = await this.findRow(this.db, namespace, strategy, key);
+    if (!row) {
+      await this.requireNamespace(this.db, namespace);
+      throw ApiError.notFound(strategy.kind, key, namespace);
+    }
+    return toResource(row, strategy);
+  }
+
+  async listRows(
+    client: Tx | PrismaService,
+    namespace: string,
+    strategy: KindStrategy,
+    filter: { labelSelector?: unknown; metadata?: Record<string, string | undefined> } = {},
+  ): Promise<StoredRow[]> {
+    const requirements = parseLabelSelector(filter.labelSelector);
+    const metaFilters = Object.entries(filter.metadata ?? {}).filter(([, v]) => v !== undefined && v !== '') as [string, string][];
+    const metaSql = metaFilters.length
+      ? Prisma.sql`AND metadata @> ${JSON.stringify(Object.fromEntries(metaFilters))}::jsonb`
+      : Prisma.empty;
+    const rows = await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
+      WHERE namespace = ${namespace} AND kind = ${strategy.kind} ${metaSql} ORDER BY created_at, id`;
+    return requirements.length ? rows.filter((r) => matchesLabels(r.metadata.labels as Record<string, string>, requirements)) : rows;
+  }
+
+  async list(
+    namespace: string,
+    strategy: KindStrategy,
+    filter: { labelSelector?: unknown; metadata?: Record<string, string | undefined> } = {},
+  ): Promise<{ kind: string; apiVersion: 'v1'; metadata: Record<string, never>; items: Resource[] }> {
+    const [rows] = await Promise.all([this.listRows(this.db, namespace, strategy, filter), this.requireNamespace(this.db, namespace)]);
+    return { kind: `${strategy.kind}List`, apiVersion: 'v1', metadata: {}, items: rows.map((r) => toResource(r, strategy)) };
+  }
+
+  // ---------- writes ----------
+
+  private async validateOrThrow(doc: ResourceDoc, strategy: KindStrategy, ctx: WriteContext): Promise<void> {
+    const errors = [...(strategy.nameRule ? nameErrors(doc.metadata.name, strategy.nameRule) : []), ...(await strategy.validate(doc, ctx))];
+    if (errors.length) throw ApiError.validation(errors);
+  }
+
+  private async insert(ctx: WriteContext, strategy: KindStrategy, doc: ResourceDoc): Promise<StoredRow> {
+    const { name, ...metadata } = doc.metadata;
+    const now = new Date();
+    if (strategy.nameRule) {
+      const clash = await ctx.tx.$queryRaw<{ id: string }[]>`SELECT id FROM resources
+        WHERE namespace = ${ctx.namespace} AND kind = ${strategy.kind} AND name = ${name as string}`;
+      if (clash.length) throw ApiError.alreadyExists(strategy.kind, name as string, ctx.namespace);
+    }
+    const row = {
+      id: randomUUID(),
+      namespace: ctx.namespace,
+      kind: strategy.kind,
+      name: strategy.nameRule ? (name as string) : null,
+      resourceVersion: 1,
+      createdAt: now,
+      modifiedAt: now,
+      metadata: metadata as Prisma.InputJsonObject,
+      spec: doc.spec as Prisma.InputJsonObject,
+      status: (doc.status ?? Prisma.DbNull) as Prisma.InputJsonObject,
+    };
+    try {
+      await ctx.tx.resource.create({ data: row });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'P2002') throw ApiError.alreadyExists(strategy.kind, name as string, ctx.namespace);
+      throw e;
+    }
+    return { ...row, metadata, spec: doc.spec, status: doc.status ?? null };
+  }
+
+  /** Writes a new version of `existing`: resourceVersion +1 and modifiedAt now, in the caller's transaction. */
+  async writeVersion(tx: Tx, existing: StoredRow, doc: ResourceDoc): Promise<StoredRow> {
+    const { name: _name, ...metadata } = doc.metadata;
+    // system annotations survive user writes; users cannot set or remove them
+    const systemAnnotations = Object.fromEntries(
+      Object.entries((existing.metadata.annotations as Record<string, string>) ?? {}).filter(([k]) => k.startsWith(SYSTEM_ANNOTATION_PREFIX)),
+    );
+    // strategies may set system annotations on the doc; users cannot (userDocFromBody drops them)
+    if (Object.keys(systemAnnotations).length) {
+      metadata.annotations = { ...systemAnnotations, ...((metadata.annotations as Record<string, string>) ?? {}) };
+    }
+    const next: StoredRow = {
+      ...existing,
+      resourceVersion: existing.resourceVersion + 1,
+      modifiedAt: new Date(),
+      metadata,
+      spec: doc.spec,
+      status: doc.status === undefined ? existing.status : doc.status,
+    };
+    await tx.resource.update({
+      where: { id: existing.id },
+      data: {
+        resourceVersion: next.resourceVersion,
+        modifiedAt: next.modifiedAt,
+        metadata: next.metadata as Prisma.InputJsonObject,
+        spec: next.spec as Prisma.InputJsonObject,
+        status: (next.status ?? Prisma.DbNull) as Prisma.InputJsonObject,
+      },
+    });
+    return next;
+  }
+
+  async create(namespace: string, strategy: KindStrategy, body: unknown, opts: WriteOptions = {}): Promise<Resource> {
+    const doc = userDocFromBody(body, namespace, strategy);
+    return this.db.tx(async (tx) => {
+      const ctx: WriteContext = { tx, namespace, options: opts.options ?? {} };
+      await this.requireNamespace(tx, namespace, true);
+      return toResource(await this.createIn(ctx, strategy, doc), strategy);
+    });
+  }
+
+  /** Create inside an existing transaction (used by create, PUT-create, and kinds created by the system). */
+  async createIn(ctx: WriteContext, strategy: KindStrategy, doc: ResourceDoc): Promise<StoredRow> {
+    if (strategy.nameRule) {
+      const nameErr = nameErrors(doc.metadata.name, strategy.nameRule);
+      if (nameErr.length) throw ApiError.validation(nameErr);
+    }
+    await strategy.prepareForCreate?.(doc, ctx);
+    await this.validateOrThrow(doc, strategy, ctx);
+    return this.insert(ctx, strategy, doc);
+  }
+
+  /** PUT: create (201) or replace (200) by name. */
+  async upsert(namespace: string, strategy: KindStrategy, name: string, body: unknown, opts: WriteOptions = {}): Promise<{ created: boolean; resource: Resource }> {
+    const doc = userDocFromBody(body, namespace, strategy);
+    if (doc.metadata.name !== undefined && doc.metadata.name !== name) {
+      throw ApiError.field('metadata.name', `must be "${name}" (the name in the URL) or omitted`);
+    }
+    doc.metadata.name = name;
+    return this.db.tx(async (tx) => {
+      const ctx: WriteContext = { tx, namespace, options: opts.options ?? {} };
+      await this.requireNamespace(tx, namespace, true);
+      const existing = await this.findRow(tx, namespace, strategy, name, true);
+      checkPrecondition(parseIfMatch(opts.ifMatch), existing?.resourceVersion);
+      if (!existing) return { created: true, resource: toResource(await this.createIn(ctx, strategy, doc), strategy) };
+      await strategy.prepareForUpdate?.(doc, existing, ctx);
+      await this.validateOrThrow(doc, strategy, ctx);
+      return { created: false, resource: toResource(await this.writeVersion(tx, existing, doc), strategy) };
+    });
+  }
+
+  /** PATCH: RFC 7386 merge of the user-owned part (metadata and spec); status and system fields ignored. */
+  async patch(namespace: string, strategy: KindStrategy, key: string, patch: unknown, opts: WriteOptions = {}): Promise<Resource> {
+    if (!isPlainObject(patch)) throw ApiError.badRequest('A merge patch must be a JSON or YAML object.', {}, 'MalformedBody');
+    const metaPatch = patch.metadata;
+    if (metaPatch !== undefined && metaPatch !== null && !isPlainObject(metaPatch)) throw ApiError.field('metadata', 'must be an object');
+    if (patch.spec !== undefined && patch.spec !== null && !isPlainObject(patch.spec)) throw ApiError.field('spec', 'must be an object');
+    return this.db.tx(async (tx) => {
+      const ctx: WriteContext = { tx, namespace, options: opts.options ?? {} };
+      await this.requireNamespace(tx, namespace, true);
+      const existing = await this.findRow(tx, namespace, strategy, key, true);
+      if (!existing) throw ApiError.notFound(strategy.kind, key, namespace);
+      checkPrecondition(parseIfMatch(opts.ifMatch), existing.resourceVersion);
+      const current = toResource(existing, { kind: strategy.kind, validate: () => [] });
+      const userPatch: Record<string, unknown> = {};
+      if (isPlainObject(metaPatch)) {
+        const m = metaPatch as Record<string, unknown>;
+        if (m.name !== undefined && m.name !== null && m.name !== existing.name) {
+          throw ApiError.field('metadata.name', 'is immutable');
+        }
+        if (m.namespace !== undefined && m.namespace !== null && m.namespace !== namespace) {
+          throw ApiError.field('metadata.namespace', 'is immutable');
+        }
+        userPatch.metadata = m;
+      }
+      if (patch.spec !== undefined) userPatch.spec = patch.spec;
+      const merged = applyMergePatch({ metadata: current.metadata, spec: current.spec }, userPatch) as Record<string, unknown>;
+      const doc = userDocFromBody({ metadata: merged.metadata, spec: merged.spec ?? {} }, namespace, strategy);
+      if (existing.name !== null) doc.metadata.name = existing.name;
+      await strategy.prepareForUpdate?.(doc, existing, ctx);
+      await this.validateOrThrow(doc, strategy, ctx);
+      return toResource(await this.writeVersion(tx, existing, doc), strategy);
+    });
+  }
+
+  async remove(namespace: string, strategy: KindStrategy, key: string, opts: WriteOptions = {}): Promise<Resource> {
+    return this.db.tx(async (tx) => {
+      const ctx: WriteContext = { tx, namespace, options: opts.options ?? {} };
+      await this.requireNamespace(tx, namespace, true);
+      const existing = await this.findRow(tx, namespace, strategy, key, true);
+      if (!existing) throw ApiError.notFound(strategy.kind, key, namespace);
+      checkPrecondition(parseIfMatch(opts.ifMatch), existing.resourceVersion);
+      await strategy.beforeDelete?.(existing, ctx);
+      await tx.resource.delete({ where: { id: existing.id } });
+      return toResource(existing, strategy);
+    });
+  }
+}
+
+/** True when two documents are the same JSON (key order ignored). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
