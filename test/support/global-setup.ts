@@ -8,7 +8,7 @@ import { applyMigrations, projectRoot, startEmbeddedPostgres, EmbeddedDatabase }
 
 declare global {
   // eslint-disable-next-line no-var
-  var __TEST_DB__: { stop(): Promise<void> } | undefined;
+  var __TEST_DB__: { stop(): Promise<void>; dir?: string } | undefined;
 }
 
 async function tryTestcontainers(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
@@ -33,9 +33,10 @@ export default async function globalSetup(): Promise<void> {
     } else {
       const base = join(projectRoot(), '.test-data');
       mkdirSync(base, { recursive: true });
-      const db: EmbeddedDatabase = await startEmbeddedPostgres(mkdtempSync(join(base, 'run-')), { quiet: true });
+      const runDir = mkdtempSync(join(base, 'run-'));
+      const db: EmbeddedDatabase = await startEmbeddedPostgres(runDir, { quiet: true });
       url = db.url;
-      globalThis.__TEST_DB__ = db;
+      globalThis.__TEST_DB__ = { stop: () => db.stop(), dir: runDir };
     }
   }
   await applyMigrations(url);
