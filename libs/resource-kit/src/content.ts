@@ -185,6 +185,8 @@ export class ContentInterceptor implements NestInterceptor {
         let body = result;
         if (result instanceof Reply) {
           res.locals.replyStatus = result.status;
+          // Nest sets the route's status before the handler runs and not again when replying
+          res.status(result.status);
           body = result.body;
         }
         const version = (body as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;

@@ -78,6 +78,42 @@ export class ContractValidator {
     return f;
   }
 
+  /**
+   * Removes, in place, the object keys a definition does not declare (recursively, through `$ref`,
+   * maps and arrays), as the real server's deserializer drops unknown properties: a client typo such
+   * as `spec.status` is accepted and ignored, not stored. Values of the wrong type are left for
+   * `validate` to report; free-form objects (no `properties`) are kept as they are.
+   */
+  prune(definition: string, value: unknown): void {
+    if (!this.definitions[definition]) throw new Error(`unknown contract definition ${definition}`);
+    this.pruneWith(this.definitions[definition], value, 0);
+  }
+
+  private pruneWith(schema: Record<string, unknown> | undefined, value: unknown, depth: number): void {
+    if (!schema || depth > 64 || value === null || typeof value !== 'object') return;
+    const ref = schema.$ref;
+    if (typeof ref === 'string') {
+      return this.pruneWith(this.definitions[ref.replace(/^#\/definitions\//, '')], value, depth + 1);
+    }
+    if (Array.isArray(value)) {
+      const items = schema.items as Record<string, unknown> | undefined;
+      for (const item of value) this.pruneWith(items, item, depth + 1);
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    const additional = schema.additionalProperties;
+    if (properties) {
+      for (const key of Object.keys(obj)) {
+        if (properties[key]) this.pruneWith(properties[key], obj[key], depth + 1);
+        else if (additional === undefined || additional === false) delete obj[key];
+        else if (typeof additional === 'object') this.pruneWith(additional as Record<string, unknown>, obj[key], depth + 1);
+      }
+    } else if (additional && typeof additional === 'object') {
+      for (const key of Object.keys(obj)) this.pruneWith(additional as Record<string, unknown>, obj[key], depth + 1);
+    }
+  }
+
   /** Field errors of `value` against a definition; attributes are prefixed with `base`. */
   validate(definition: string, value: unknown, base = ''): FieldError[] {
     const f = this.fn(definition);

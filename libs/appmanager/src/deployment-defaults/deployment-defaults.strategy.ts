@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KindStrategy, ResourceDoc, WriteContext } from '../../../resource-kit/src/strategy';
-import { normalizeStrategyKinds, stringifyFlinkConfiguration } from '../contract';
+import { normalizeStrategyKinds, requestContract, stringifyFlinkConfiguration } from '../contract';
 import { deploymentSpecErrors } from '../deployments/deployment-spec.validation';
 
 /** One DeploymentDefaults per namespace, id-addressed, created with the namespace. Every spec field is optional. */
@@ -9,6 +9,7 @@ export class DeploymentDefaultsStrategy implements KindStrategy {
   readonly kind = 'DeploymentDefaults';
 
   private normalize(doc: ResourceDoc): void {
+    requestContract.prune('DeploymentSpec', doc.spec);
     normalizeStrategyKinds(doc.spec);
     stringifyFlinkConfiguration((doc.spec.template as { spec?: unknown } | undefined)?.spec);
   }

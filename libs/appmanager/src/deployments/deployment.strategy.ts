@@ -6,6 +6,7 @@ import { KindStrategy, ResourceDoc, StoredRow, WriteContext } from '../../../res
 import { normalizeStrategyKinds, requestContract, stringifyFlinkConfiguration } from '../contract';
 import { DeploymentDefaultsService } from '../deployment-defaults/deployment-defaults.service';
 import { deploymentSpecErrors } from './deployment-spec.validation';
+import { wake } from '../reconciler/work-queue';
 
 /** Counts spec changes; the reconciler compares it with the version it last acted on. */
 export const SPEC_VERSION_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.spec.version`;
@@ -20,6 +21,7 @@ export class DeploymentStrategy implements KindStrategy {
   constructor(private readonly defaults: DeploymentDefaultsService) {}
 
   private normalize(doc: ResourceDoc): void {
+    requestContract.prune('DeploymentSpec', doc.spec); // unknown fields (e.g. a `spec.status` typo) are ignored
     normalizeStrategyKinds(doc.spec);
     stringifyFlinkConfiguration((doc.spec.template as { spec?: unknown } | undefined)?.spec);
   }
@@ -30,8 +32,11 @@ export class DeploymentStrategy implements KindStrategy {
 
   async prepareForCreate(doc: ResourceDoc, ctx: WriteContext): Promise<void> {
     this.normalize(doc);
-    doc.spec = await this.defaults.applyTo(ctx.tx, ctx.namespace, doc.spec);
-    this.normalize(doc);
+    if (ctx.options.applyDefaults !== false) {
+      // POST always; PUT-create unless ?applyDefaults=false
+      doc.spec = await this.defaults.applyTo(ctx.tx, ctx.namespace, doc.spec);
+      this.normalize(doc);
+    }
     this.setSpecVersion(doc, 1);
     // Until the reconciler has acted, the observed state is CANCELLED (nothing runs).
     doc.status = { state: 'CANCELLED' };
@@ -59,6 +64,11 @@ export class DeploymentStrategy implements KindStrategy {
     }
     errors.push(...(await deploymentSpecErrors(doc.spec, { partial: false, namespace: ctx.namespace, tx: ctx.tx })));
     return errors;
+  }
+
+  /** Every write of a deployment wakes the reconciler (without waiting on it). */
+  async afterWrite(row: StoredRow, ctx: WriteContext): Promise<void> {
+    await wake(ctx.tx, row.id, ctx.namespace, this.kind);
   }
 
   beforeDelete(row: StoredRow): void {
