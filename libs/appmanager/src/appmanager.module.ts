@@ -7,11 +7,41 @@ import { DeploymentTargetsController } from './deployment-targets/deployment-tar
 import { DeploymentStrategy } from './deployments/deployment.strategy';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { StatusController } from './status/status.controller';
+import { EventStrategy } from './events/event.strategy';
+import { EventsService } from './events/events.service';
+import { EventsController } from './events/events.controller';
+import { JobsController } from './jobs/jobs.controller';
+import { JobStrategy } from './jobs/job.strategy';
+import { SavepointStrategy } from './savepoints/savepoint.strategy';
+import { DeploymentReconciler } from './reconciler/deployment.reconciler';
+import { NamespaceTerminator } from './reconciler/namespace-terminator';
+import { Reconciler } from './reconciler/reconciler.service';
+import { FLINK_RUNTIME } from './runtime/flink-runtime';
+import { SimulatedFlinkRuntime } from './runtime/simulated-flink.runtime';
+import { PrismaService } from '../../persistence/src/prisma.service';
+import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
 
 /** The Application Manager API (`/api/...`, documented at `/api/swagger.json`). */
 @Module({
-  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController],
-  providers: [DeploymentDefaultsStrategy, DeploymentDefaultsService, DeploymentTargetStrategy, DeploymentStrategy],
-  exports: [DeploymentDefaultsService, DeploymentStrategy],
+  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController],
+  providers: [
+    DeploymentDefaultsStrategy,
+    DeploymentDefaultsService,
+    DeploymentTargetStrategy,
+    DeploymentStrategy,
+    EventStrategy,
+    EventsService,
+    JobStrategy,
+    SavepointStrategy,
+    {
+      provide: FLINK_RUNTIME,
+      inject: [PrismaService, SERVER_CONFIG],
+      useFactory: (db: PrismaService, config: ResolvedConfig) => new SimulatedFlinkRuntime(db, config.runtime),
+    },
+    DeploymentReconciler,
+    NamespaceTerminator,
+    Reconciler,
+  ],
+  exports: [DeploymentDefaultsService, DeploymentStrategy, EventsService, Reconciler, FLINK_RUNTIME],
 })
 export class AppManagerModule {}

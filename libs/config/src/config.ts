@@ -17,6 +17,25 @@ export interface ServerConfig {
   /** YAML or JSON document overriding the built-in global deployment defaults */
   globalDeploymentDefaults?: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  reconciler: {
+    enabled: boolean;
+    /** pause between two looks at the work queue when there is nothing to do */
+    intervalMs: number;
+    /** deployments reconciled at once by one server */
+    concurrency: number;
+    /** how soon a transition in progress is looked at again */
+    pollMs: number;
+    /** how often a RUNNING deployment's job is observed */
+    watchMs: number;
+  };
+  runtime: {
+    /** the Flink runtime adapter; only `simulated` exists so far */
+    kind: 'simulated';
+    jobStartMs: number;
+    savepointMs: number;
+    cancelMs: number;
+    blobBase: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -27,6 +46,20 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
   return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function runtimeKind(env: NodeJS.ProcessEnv): 'simulated' {
+  const raw = env.FLINK_RUNTIME || 'simulated';
+  if (raw !== 'simulated') throw new ConfigError(`FLINK_RUNTIME must be "simulated" (the only adapter so far; got "${raw}")`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -43,6 +76,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     globalDeploymentDefaults: env.GLOBAL_DEPLOYMENT_DEFAULTS || undefined,
     logLevel,
+    reconciler: {
+      enabled: bool(env, 'RECONCILER_ENABLED', true),
+      intervalMs: int(env, 'RECONCILER_INTERVAL_MS', 200, 10, 60_000),
+      concurrency: int(env, 'RECONCILER_CONCURRENCY', 8, 1, 64),
+      pollMs: int(env, 'RECONCILER_POLL_MS', 250, 10, 60_000),
+      watchMs: int(env, 'RECONCILER_WATCH_MS', 10_000, 10, 3_600_000),
+    },
+    runtime: {
+      kind: runtimeKind(env),
+      jobStartMs: int(env, 'SIM_JOB_START_MS', 2000, 0, 600_000),
+      savepointMs: int(env, 'SIM_SAVEPOINT_MS', 1000, 0, 600_000),
+      cancelMs: int(env, 'SIM_CANCEL_MS', 500, 0, 600_000),
+      blobBase: env.SIM_BLOB_BASE || 's3://flink-control-plane',
+    },
   };
 }
 

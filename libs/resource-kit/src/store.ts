@@ -155,7 +155,7 @@ export class ResourceStore {
       ? Prisma.sql`AND metadata @> ${JSON.stringify(Object.fromEntries(metaFilters))}::jsonb`
       : Prisma.empty;
     const rows = await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
-      WHERE namespace = ${namespace} AND kind = ${strategy.kind} ${metaSql} ORDER BY created_at, id`;
+      WHERE namespace = ${namespace} AND kind = ${strategy.kind} ${metaSql} ORDER BY seq`;
     return requirements.length ? rows.filter((r) => matchesLabels(r.metadata.labels as Record<string, string>, requirements)) : rows;
   }
 
@@ -176,7 +176,10 @@ export class ResourceStore {
   }
 
   private async insert(ctx: WriteContext, strategy: KindStrategy, doc: ResourceDoc): Promise<StoredRow> {
-    const { name, ...metadata } = doc.metadata;
+    // name-addressable kinds keep the name in its own column; for id-only kinds (Event) metadata.name
+    // is an ordinary field
+    const { name, ...rest } = doc.metadata;
+    const metadata = strategy.nameRule ? rest : doc.metadata;
     const now = new Date();
     if (strategy.nameRule) {
       const clash = await ctx.tx.$queryRaw<{ id: string }[]>`SELECT id FROM resources
@@ -201,12 +204,15 @@ export class ResourceStore {
       if ((e as { code?: string }).code === 'P2002') throw ApiError.alreadyExists(strategy.kind, name as string, ctx.namespace);
       throw e;
     }
-    return { ...row, metadata, spec: doc.spec, status: doc.status ?? null };
+    const stored = { ...row, metadata, spec: doc.spec, status: doc.status ?? null };
+    await strategy.afterWrite?.(stored, ctx);
+    return stored;
   }
 
   /** Writes a new version of `existing`: resourceVersion +1 and modifiedAt now, in the caller's transaction. */
-  async writeVersion(tx: Tx, existing: StoredRow, doc: ResourceDoc): Promise<StoredRow> {
-    const { name: _name, ...metadata } = doc.metadata;
+  async writeVersion(tx: Tx, existing: StoredRow, doc: ResourceDoc, strategy?: KindStrategy, ctx?: WriteContext): Promise<StoredRow> {
+    const { name: _name, ...rest } = doc.metadata;
+    const metadata = existing.name === null ? { ...doc.metadata } : rest;
     // system annotations survive user writes; users cannot set or remove them
     const systemAnnotations = Object.fromEntries(
       Object.entries((existing.metadata.annotations as Record<string, string>) ?? {}).filter(([k]) => k.startsWith(SYSTEM_ANNOTATION_PREFIX)),
@@ -233,7 +239,25 @@ export class ResourceStore {
         status: (next.status ?? Prisma.DbNull) as Prisma.InputJsonObject,
       },
     });
+    if (strategy && ctx) await strategy.afterWrite?.(next, ctx);
     return next;
+  }
+
+  /**
+   * The system's status write: status is a subresource, so it does not change resourceVersion (a
+   * client's If-Match never fails because the controller moved). Only the status column is written,
+   * so it cannot overwrite a concurrent user write of metadata or spec.
+   */
+  async writeStatus(tx: Tx, id: string, status: Record<string, unknown>, annotations?: Record<string, string | null>): Promise<void> {
+    if (annotations && Object.keys(annotations).length) {
+      const set = Object.fromEntries(Object.entries(annotations).filter(([, v]) => v !== null));
+      const remove = Object.entries(annotations).filter(([, v]) => v === null).map(([k]) => k);
+      await tx.$executeRaw`UPDATE resources SET status = ${JSON.stringify(status)}::jsonb,
+        metadata = jsonb_set(metadata, '{annotations}', (COALESCE(metadata->'annotations', '{}'::jsonb) - ${remove}::text[]) || ${JSON.stringify(set)}::jsonb)
+        WHERE id = ${id}::uuid`;
+    } else {
+      await tx.$executeRaw`UPDATE resources SET status = ${JSON.stringify(status)}::jsonb WHERE id = ${id}::uuid`;
+    }
   }
 
   async create(namespace: string, strategy: KindStrategy, body: unknown, opts: WriteOptions = {}): Promise<Resource> {
@@ -271,7 +295,7 @@ export class ResourceStore {
       if (!existing) return { created: true, resource: toResource(await this.createIn(ctx, strategy, doc), strategy) };
       await strategy.prepareForUpdate?.(doc, existing, ctx);
       await this.validateOrThrow(doc, strategy, ctx);
-      return { created: false, resource: toResource(await this.writeVersion(tx, existing, doc), strategy) };
+      return { created: false, resource: toResource(await this.writeVersion(tx, existing, doc, strategy, ctx), strategy) };
     });
   }
 
@@ -281,6 +305,8 @@ export class ResourceStore {
     const metaPatch = patch.metadata;
     if (metaPatch !== undefined && metaPatch !== null && !isPlainObject(metaPatch)) throw ApiError.field('metadata', 'must be an object');
     if (patch.spec !== undefined && patch.spec !== null && !isPlainObject(patch.spec)) throw ApiError.field('spec', 'must be an object');
+    if (patch.kind !== undefined && patch.kind !== null && patch.kind !== strategy.kind) throw ApiError.field('kind', `must be ${strategy.kind}`);
+    if (patch.apiVersion !== undefined && patch.apiVersion !== null && patch.apiVersion !== 'v1') throw ApiError.field('apiVersion', 'must be v1');
     return this.db.tx(async (tx) => {
       const ctx: WriteContext = { tx, namespace, options: opts.options ?? {} };
       await this.requireNamespace(tx, namespace, true);
@@ -305,7 +331,7 @@ export class ResourceStore {
       if (existing.name !== null) doc.metadata.name = existing.name;
       await strategy.prepareForUpdate?.(doc, existing, ctx);
       await this.validateOrThrow(doc, strategy, ctx);
-      return toResource(await this.writeVersion(tx, existing, doc), strategy);
+      return toResource(await this.writeVersion(tx, existing, doc, strategy, ctx), strategy);
     });
   }
 

@@ -55,6 +55,8 @@ export interface KindStrategy {
   prepareForUpdate?(doc: ResourceDoc, existing: StoredRow, ctx: WriteContext): Promise<void> | void;
   /** pure-ish validation of the whole candidate; one entry per problem */
   validate(doc: ResourceDoc, ctx: WriteContext): Promise<FieldError[]> | FieldError[];
+  /** runs in the writing transaction after every create and update (e.g. to wake the reconciler) */
+  afterWrite?(row: StoredRow, ctx: WriteContext): Promise<void> | void;
   /** state-machine guard: throw an ApiError (409) to refuse */
   beforeDelete?(row: StoredRow, ctx: WriteContext): Promise<void> | void;
   /** shape a stored resource for output (e.g. hide a secret value) */

@@ -134,22 +134,20 @@ export class NamespacesService {
     return this.update(ns, (current) => applyMergePatch(current, body) as Record<string, unknown>);
   }
 
-  /** Refused while a deployment wants to run; otherwise removes the namespace and everything in it, in one transaction. */
+  /**
+   * Marks the namespace TERMINATING (answered at once, as the real platform does). From then on
+   * nothing new can be written in it; the reconciler cancels what runs and, once nothing runs,
+   * removes the namespace and everything in it in one transaction (NamespaceTerminator).
+   */
   async remove(ns: string): Promise<{ namespace: NamespaceBody }> {
     return this.db.tx(async (tx) => {
       const locked = await tx.$queryRaw<{ name: string }[]>`SELECT name FROM namespaces WHERE name = ${ns} FOR UPDATE`;
       if (locked.length === 0) throw ApiError.notFound('Namespace', ns);
-      const running = await tx.$queryRaw<{ name: string }[]>`SELECT name FROM resources
-        WHERE namespace = ${ns} AND kind = 'Deployment' AND spec->>'state' = 'RUNNING' ORDER BY name LIMIT 10`;
-      if (running.length) {
-        throw ApiError.conflict(
-          `Namespace "${ns}" still has deployments with desired state RUNNING: ${running.map((r) => r.name).join(', ')}.`,
-          { deployments: running.map((r) => r.name) },
-          'NamespaceInUse',
-        );
-      }
-      const row = await tx.namespace.delete({ where: { name: ns } });
-      return { namespace: { ...present(row), lifecyclePhase: 'LIFECYCLE_PHASE_TERMINATING' } };
+      const row = await tx.namespace.update({
+        where: { name: ns },
+        data: { lifecyclePhase: 'LIFECYCLE_PHASE_TERMINATING', resourceVersion: { increment: 1 }, modifiedAt: new Date() },
+      });
+      return { namespace: present(row) };
     });
   }
 }
