@@ -175,15 +175,15 @@ describe('deployment targets', () => {
   });
 
   it.each([
-    ['Resource_Name_01', 'Resource_Name_01', 201],
-    ['resource-name-01', 'resource-name-01', 201],
-    ['UPPER_case-Mixed_9', 'UPPER_case-Mixed_9', 201],
-    ['250 characters', 'a'.repeat(250), 201],
-    ['bad name!', 'bad name!', 400],
-    ['251 characters', 'a'.repeat(251), 400],
-    ['dots.are.not.allowed', 'dots.are.not.allowed', 400],
-    ['empty', '', 400],
-  ])('name %s → %s', async (_label, name, status) => {
+    ['Resource_Name_01', 201, 'Resource_Name_01'],
+    ['resource-name-01', 201, 'resource-name-01'],
+    ['UPPER_case-Mixed_9', 201, 'UPPER_case-Mixed_9'],
+    ['250 characters', 201, 'a'.repeat(250)],
+    ['bad name!', 400, 'bad name!'],
+    ['251 characters', 400, 'a'.repeat(251)],
+    ['dots.are.not.allowed', 400, 'dots.are.not.allowed'],
+    ['empty', 400, ''],
+  ])('name %s → %i', async (_label, status, name) => {
     const { url } = await setup();
     const res = await server.http.post(url).send(target(name));
     if (status === 201) {
