@@ -20,7 +20,9 @@ export function testDatabaseUrl(): string {
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = { ...loadConfig({ LOG_LEVEL: 'error', ...env }), databaseUrl: testDatabaseUrl() };
+  // The reconciler is off unless a suite asks for it (RECONCILER_ENABLED: 'true'): resource suites then
+  // see exactly their own writes. Lifecycle suites turn it on with short simulated timings (FAST_RUNTIME).
+  const config = { ...loadConfig({ LOG_LEVEL: 'error', RECONCILER_ENABLED: 'false', ...env }), databaseUrl: testDatabaseUrl() };
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const http = request(app.getHttpServer());
@@ -33,4 +35,31 @@ export async function createNamespace(http: TestAgent, prefix = 'ns'): Promise<s
   const res = await http.post('/namespaces/v1/namespaces').send({ name: `namespaces/${name}` });
   if (res.status !== 200) throw new Error(`cannot create namespace: ${res.status} ${JSON.stringify(res.body)}`);
   return name;
+}
+
+/** Reconciler on, simulated Flink with short timings: for lifecycle suites. */
+export const FAST_RUNTIME: Record<string, string> = {
+  RECONCILER_ENABLED: 'true',
+  RECONCILER_INTERVAL_MS: '20',
+  RECONCILER_POLL_MS: '20',
+  RECONCILER_WATCH_MS: '100',
+  SIM_JOB_START_MS: '60',
+  SIM_SAVEPOINT_MS: '60',
+  SIM_CANCEL_MS: '40',
+};
+
+/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -7,6 +7,7 @@ import { normalizeStrategyKinds, requestContract, stringifyFlinkConfiguration } 
 import { DeploymentDefaultsService } from '../deployment-defaults/deployment-defaults.service';
 import { deploymentSpecErrors } from './deployment-spec.validation';
 import { wake } from '../reconciler/work-queue';
+import { ACTIVE_JOB_STATES } from '../jobs/job.strategy';
 
 /** Counts spec changes; the reconciler compares it with the version it last acted on. */
 export const SPEC_VERSION_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.spec.version`;
@@ -71,7 +72,8 @@ export class DeploymentStrategy implements KindStrategy {
     await wake(ctx.tx, row.id, ctx.namespace, this.kind);
   }
 
-  beforeDelete(row: StoredRow): void {
+  /** Deletable only when desired CANCELLED or SUSPENDED and no job is active; its jobs, savepoints and events go with it. */
+  async beforeDelete(row: StoredRow, ctx: WriteContext): Promise<void> {
     const state = row.spec.state;
     if (state !== 'CANCELLED' && state !== 'SUSPENDED') {
       throw ApiError.conflict(
@@ -80,5 +82,18 @@ export class DeploymentStrategy implements KindStrategy {
         'DeploymentNotStopped',
       );
     }
+    const owned = JSON.stringify({ deploymentId: row.id });
+    const active = await ctx.tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM resources
+      WHERE namespace = ${ctx.namespace} AND kind = 'Job' AND metadata @> ${owned}::jsonb
+        AND status->>'state' = ANY(${ACTIVE_JOB_STATES}::text[])`;
+    if (active.length) {
+      throw ApiError.conflict(
+        `Deployment "${row.name}" still has an active job (${active[0].id}); wait until its status is ${String(state)}.`,
+        { deploymentId: row.id, jobId: active[0].id },
+        'DeploymentHasActiveJob',
+      );
+    }
+    await ctx.tx.$executeRaw`DELETE FROM resources WHERE namespace = ${ctx.namespace}
+      AND kind IN ('Job', 'Savepoint', 'Event') AND metadata @> ${owned}::jsonb`;
   }
 }
