@@ -8,6 +8,8 @@ import { ApiError } from './errors';
 export const MAX_DEPTH = 100;
 export const MAX_NODES = 100_000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** what PostgreSQL (text and jsonb) cannot store: NUL, and surrogate halves without their pair */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function guardDocument(root: unknown, maxDepth = MAX_DEPTH, maxNodes = MAX_NODES): void {
   const stack: [unknown, number, string][] = [[root, 0, '']];
@@ -17,6 +19,8 @@ export function guardDocument(root: unknown, maxDepth = MAX_DEPTH, maxNodes = MA
     if (++visited > maxNodes) {
       throw ApiError.badRequest(`The document has more than ${maxNodes} nodes (YAML aliases count each time they are used).`, {}, 'DocumentTooLarge');
     }
+    if (typeof value === 'string' && UNSTORABLE.test(value)) throw ApiError.field(path, 'must not contain NUL characters or unpaired UTF-16 surrogates');
+    if (typeof value === 'number' && !Number.isFinite(value)) throw ApiError.field(path, 'must be a finite number');
     if (value === null || typeof value !== 'object') continue;
     if (depth >= maxDepth) {
       throw ApiError.field(path, `nesting deeper than ${maxDepth} levels is not accepted`);
@@ -28,6 +32,7 @@ export function guardDocument(root: unknown, maxDepth = MAX_DEPTH, maxNodes = MA
     for (const key of Object.keys(value)) {
       const child = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) throw ApiError.field(child, `the key "${key}" is not allowed`);
+      if (UNSTORABLE.test(key)) throw ApiError.field(child, 'keys must not contain NUL characters or unpaired UTF-16 surrogates');
       stack.push([(value as Record<string, unknown>)[key], depth + 1, child]);
     }
   }

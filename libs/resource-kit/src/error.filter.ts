@@ -35,6 +35,11 @@ export function toApiError(err: unknown): ApiError {
   const e = err as { code?: string; message?: string; name?: string; type?: string; status?: number; cause?: unknown };
   if (e?.type === 'entity.too.large' || e?.status === 413) return new ApiError(413, 'PayloadTooLarge', 'The request body is too large.');
   const text = `${e?.name ?? ''} ${e?.code ?? ''} ${e?.message ?? ''} ${String((e?.cause as { message?: string })?.message ?? '')}`;
+  // PostgreSQL cannot store NUL characters or unpaired surrogates (in a URL or query parameter); the request is at fault
+  const pgCode = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta?.driverAdapterError?.cause?.originalCode;
+  if (pgCode === '22021' || pgCode === '22P05') {
+    return ApiError.badRequest('The request contains characters that cannot be stored (NUL or unpaired UTF-16 surrogates).', {}, 'InvalidCharacters');
+  }
   if (e?.code === 'P2002' || /23505|Unique constraint/i.test(text)) {
     return new ApiError(409, 'AlreadyExists', 'A resource with this name already exists.');
   }
