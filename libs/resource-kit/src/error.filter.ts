@@ -36,7 +36,7 @@ export function toApiError(err: unknown): ApiError {
   if (e?.type === 'entity.too.large' || e?.status === 413) return new ApiError(413, 'PayloadTooLarge', 'The request body is too large.');
   const text = `${e?.name ?? ''} ${e?.code ?? ''} ${e?.message ?? ''} ${String((e?.cause as { message?: string })?.message ?? '')}`;
   // PostgreSQL cannot store NUL characters or unpaired surrogates (in a URL or query parameter); the request is at fault
-  const pgCode = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta?.driverAdapterError?.cause?.originalCode;
+  const pgCode = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta?.driverAdapterError?.cause?.originalCode ?? e?.code;
   if (pgCode === '22021' || pgCode === '22P05') {
     return ApiError.badRequest('The request contains characters that cannot be stored (NUL or unpaired UTF-16 surrogates).', {}, 'InvalidCharacters');
   }

@@ -290,7 +290,13 @@ export class ResourceStore {
     return this.db.tx(async (tx) => {
       const ctx: WriteContext = { tx, namespace, options: opts.options ?? {} };
       await this.requireNamespace(tx, namespace, true);
-      const existing = await this.findRow(tx, namespace, strategy, name, true);
+      let existing = await this.findRow(tx, namespace, strategy, name, true);
+      if (!existing) {
+        // no row to lock yet: concurrent PUTs of a new name queue on a lock of the name instead, and
+        // the ones after the first find (and replace) its row rather than failing with 409
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${namespace}/${strategy.kind}/${name}`}, 0))`;
+        existing = await this.findRow(tx, namespace, strategy, name, true);
+      }
       checkPrecondition(parseIfMatch(opts.ifMatch), existing?.resourceVersion);
       if (!existing) return { created: true, resource: toResource(await this.createIn(ctx, strategy, doc), strategy) };
       await strategy.prepareForUpdate?.(doc, existing, ctx);
