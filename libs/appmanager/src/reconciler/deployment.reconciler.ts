@@ -115,7 +115,10 @@ export class DeploymentReconciler implements KindReconciler {
   }
 
   private async begin(tx: Tx, d: StoredRow, op: Op, extra: Partial<Intent> = {}): Promise<Intent> {
-    await this.emit(tx, d, 'STATE_TRANSITION_IS_NEEDED', `Deployment "${d.name}" needs a transition from ${String(d.status?.state)} to ${String(d.spec.state)}.`);
+    const why = op.startsWith('upgrade')
+      ? `Deployment "${d.name}" needs a transition: its running job must be upgraded to spec version ${this.specVersion(d)}.`
+      : `Deployment "${d.name}" needs a transition from ${String(d.status?.state)} to ${String(d.spec.state)}.`;
+    await this.emit(tx, d, 'STATE_TRANSITION_IS_NEEDED', why);
     await this.setStatus(tx, d, { state: 'TRANSITIONING' }, true);
     const phase = op === 'start' ? 'create' : op === 'cancel' || op === 'upgrade-stateless' ? 'cancel' : 'savepoint';
     return { op, phase, specVersion: this.specVersion(d), attempts: 0, ...extra };
