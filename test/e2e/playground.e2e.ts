@@ -221,7 +221,8 @@ describe('playground data survives a restart of the server process', () => {
     expectAppManagerShape('Deployment', deployment);
     expectPlaygroundDefaults(deployment);
 
-    expect(await stopProcess(running)).toBe(0);
+    const code = await stopProcess(running);
+    if (code !== 0) throw new Error(`SIGTERM: the server exited with ${code}:\n${running.output()}`);
     running = undefined;
 
     running = await startProcess(main, dataDir, port);
