@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { createNamespace, startTestServer, TestServer } from '../support/app';
+import { createNamespace, FAST_RUNTIME, startTestServer, TestServer } from '../support/app';
 
 // Concurrent writers on one row never lose an update, and If-Match preconditions are honoured on
 // PATCH, PUT and DELETE (412 ApiException, nothing written).
@@ -101,6 +101,30 @@ describe('concurrency', () => {
       const body = (await http.get(`${base()}/${name}`)).body;
       expect(body.metadata.resourceVersion).toBe(41);
       expect(Object.keys(body.metadata.labels)).toHaveLength(40);
+    }
+  });
+
+  it.each([
+    ['a pool of 2 connections', { DATABASE_POOL_SIZE: '2' }],
+    ['a pool of 3 connections and the reconciler running', { DATABASE_POOL_SIZE: '3', ...FAST_RUNTIME }],
+  ])('50 concurrent PATCHes with %s: no pool exhaustion or transaction timeout', async (_label, env) => {
+    const small = await startTestServer(env);
+    try {
+      const name = 'small-pool';
+      const created = await small.http.post(base()).send(deploymentBody(name));
+      expect(created.status).toBe(201);
+      const started = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => small.http.patch(`${base()}/${name}`).send({ metadata: { labels: { [`s${i}`]: `${i}` } } })),
+      );
+      expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const after = (await small.http.get(`${base()}/${name}`)).body;
+      expect(after.metadata.resourceVersion).toBe(51);
+      expect(Object.keys(after.metadata.labels)).toHaveLength(50);
+      expect((await small.http.delete(`${base()}/${name}`)).status).toBe(200);
+    } finally {
+      await small.close();
     }
   });
 

@@ -13,6 +13,9 @@ import { EventsController } from './events/events.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobStrategy } from './jobs/job.strategy';
 import { SavepointStrategy } from './savepoints/savepoint.strategy';
+import { SavepointsController } from './savepoints/savepoints.controller';
+import { SavepointsService } from './savepoints/savepoints.service';
+import { SavepointReconciler } from './reconciler/savepoint.reconciler';
 import { DeploymentReconciler } from './reconciler/deployment.reconciler';
 import { NamespaceTerminator } from './reconciler/namespace-terminator';
 import { Reconciler } from './reconciler/reconciler.service';
@@ -23,7 +26,7 @@ import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
 
 /** The Application Manager API (`/api/...`, documented at `/api/swagger.json`). */
 @Module({
-  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController],
+  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController, SavepointsController],
   providers: [
     DeploymentDefaultsStrategy,
     DeploymentDefaultsService,
@@ -33,6 +36,8 @@ import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
     EventsService,
     JobStrategy,
     SavepointStrategy,
+    SavepointsService,
+    SavepointReconciler,
     {
       provide: FLINK_RUNTIME,
       inject: [PrismaService, SERVER_CONFIG],

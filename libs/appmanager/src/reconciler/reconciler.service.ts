@@ -3,6 +3,7 @@ import { ResolvedConfig, SERVER_CONFIG } from '../../../config/src/config';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import { DeploymentReconciler } from './deployment.reconciler';
 import { KindReconciler } from './kind-reconciler';
+import { SavepointReconciler } from './savepoint.reconciler';
 import { NamespaceTerminator } from './namespace-terminator';
 import { QueueRow } from './work-queue';
 
@@ -32,8 +33,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(SERVER_CONFIG) private readonly config: ResolvedConfig,
     private readonly terminator: NamespaceTerminator,
     deployments: DeploymentReconciler,
+    savepoints: SavepointReconciler,
   ) {
     this.register(deployments);
+    this.register(savepoints);
   }
 
   register(handler: KindReconciler): void {
