@@ -17,6 +17,9 @@ import { SavepointsController } from './savepoints/savepoints.controller';
 import { SavepointsService } from './savepoints/savepoints.service';
 import { SavepointReconciler } from './reconciler/savepoint.reconciler';
 import { DeploymentReconciler } from './reconciler/deployment.reconciler';
+import { SessionClusterReconciler } from './reconciler/session-cluster.reconciler';
+import { SessionClusterStrategy } from './session-clusters/session-cluster.strategy';
+import { SessionClustersController } from './session-clusters/session-clusters.controller';
 import { NamespaceTerminator } from './reconciler/namespace-terminator';
 import { Reconciler } from './reconciler/reconciler.service';
 import { FLINK_RUNTIME } from './runtime/flink-runtime';
@@ -26,7 +29,7 @@ import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
 
 /** The Application Manager API (`/api/...`, documented at `/api/swagger.json`). */
 @Module({
-  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController, SavepointsController],
+  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController, SavepointsController, SessionClustersController],
   providers: [
     DeploymentDefaultsStrategy,
     DeploymentDefaultsService,
@@ -44,6 +47,8 @@ import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
       useFactory: (db: PrismaService, config: ResolvedConfig) => new SimulatedFlinkRuntime(db, config.runtime),
     },
     DeploymentReconciler,
+    SessionClusterStrategy,
+    SessionClusterReconciler,
     NamespaceTerminator,
     Reconciler,
   ],

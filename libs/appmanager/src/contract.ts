@@ -22,6 +22,8 @@ function requestDefinitions() {
   props('DeploymentSpec').maxJobCreationAttempts = { type: 'integer', format: 'int32', minimum: 1 };
   props('DeploymentSpec').maxSavepointCreationAttempts = { type: 'integer', format: 'int32', minimum: 1 };
   props('ResourceSpec').cpu = { type: 'number', exclusiveMinimum: 0 };
+  props('SessionClusterSpec').numberOfTaskManagers = { type: 'integer', format: 'int32', minimum: 1 };
+  d.SessionClusterSpec.required = ['state', 'deploymentTargetName', 'flinkVersion'];
   return d;
 }
 

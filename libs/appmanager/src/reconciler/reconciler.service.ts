@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ResolvedConfig, SERVER_CONFIG } from '../../../config/src/config';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import { DeploymentReconciler } from './deployment.reconciler';
+import { SessionClusterReconciler } from './session-cluster.reconciler';
 import { KindReconciler } from './kind-reconciler';
 import { SavepointReconciler } from './savepoint.reconciler';
 import { NamespaceTerminator } from './namespace-terminator';
@@ -34,9 +35,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly terminator: NamespaceTerminator,
     deployments: DeploymentReconciler,
     savepoints: SavepointReconciler,
+    sessionClusters: SessionClusterReconciler,
   ) {
     this.register(deployments);
     this.register(savepoints);
+    this.register(sessionClusters);
   }
 
   register(handler: KindReconciler): void {
