@@ -117,6 +117,22 @@ describe('deployments', () => {
     expectApiException(await server.http.delete(`${missing}/one`), 404);
   });
 
+  it('a deployment is only found in its own namespace (by name and by id); the same name may exist in another namespace', async () => {
+    const a = await setup();
+    const b = await setup();
+    const inA = expectDeployment(await server.http.post(a.url).send(deployment('same-name')), 201);
+    expectApiException(await server.http.get(`${b.url}/same-name`), 404);
+    expectApiException(await server.http.get(`${b.url}/${inA.metadata.id}`), 404);
+    expectApiException(await server.http.patch(`${b.url}/${inA.metadata.id}`).send({ spec: { state: 'CANCELLED' } }), 404);
+    const inB = expectDeployment(await server.http.post(b.url).send(deployment('same-name')), 201);
+    expect(inB.metadata.id).not.toBe(inA.metadata.id);
+    const list = await server.http.get(b.url).set('Accept', 'application/yaml');
+    expect(list.status).toBe(200);
+    const parsed = yaml.load(list.text) as Json;
+    expectAppManagerShape('ResourceListOfDeployment', parsed);
+    expect(parsed.items.map((i: Json) => i.metadata.id)).toEqual([inB.metadata.id]);
+  });
+
   it('a duplicate name → 409 ApiException', async () => {
     const { url } = await setup();
     expectDeployment(await server.http.post(url).send(deployment('dup')), 201);
