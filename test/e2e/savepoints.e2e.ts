@@ -334,6 +334,24 @@ describe('savepoints', () => {
     expect(await eventNames(ns, deploymentId)).toContain('SUCCESSFULLY_DELETED_SAVEPOINT');
   });
 
+  it('a SUSPEND savepoint can be deleted like any settled one; the next LATEST_STATE start then has nothing to restore', async () => {
+    const { ns, url, deploymentId } = await setup();
+    await server.http.patch(`${api(ns)}/deployments/app`).send({ spec: { state: 'SUSPENDED' } }).expect(200);
+    await settled(ns, 'app', 'SUSPENDED');
+    const list = await server.http.get(`${url}?deploymentId=${deploymentId}`);
+    expectAppManagerShape('ResourceListOfSavepoint', list.body);
+    expect(list.body.items).toHaveLength(1);
+    const suspend = list.body.items[0];
+    expect(suspend.metadata.origin).toBe('SUSPEND');
+    expect(suspend.status.state).toBe('COMPLETED');
+    expect(expectSavepoint(await server.http.delete(`${url}/${suspend.metadata.id}`)).status.state).toBe('PENDING_DELETION');
+    await gone(url, suspend.metadata.id);
+    await server.http.patch(`${api(ns)}/deployments/app`).send({ spec: { state: 'RUNNING' } }).expect(200);
+    const d = await settled(ns, 'app', 'RUNNING');
+    const job = await server.http.get(`${api(ns)}/jobs/${d.status.running.jobId}`);
+    expect(job.body.spec.savepointLocation).toBeUndefined();
+  });
+
   it('a registered COPIED savepoint is the restore location of the next LATEST_STATE start; savepoints in deletion states never are', async () => {
     const { ns, url, deploymentId } = await setup();
     // an older user savepoint
