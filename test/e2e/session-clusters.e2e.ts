@@ -306,10 +306,12 @@ describe('session clusters (lifecycle)', () => {
     ]);
   });
 
-  it('deleting the namespace stops its running session cluster and removes it', async () => {
-    const { ns, url } = await setup();
+  it('deleting the namespace cancels the deployment on its session cluster, stops the cluster, and removes both', async () => {
+    const { ns, api, url } = await setup();
     expectCluster(await server.http.post(url).send(cluster('ns-bound', { state: 'RUNNING' })), 201);
     await waitForState(`${url}/ns-bound`, 'RUNNING');
+    expect((await server.http.post(`${api}/deployments`).send(sessionDeployment('on-it', 'ns-bound'))).status).toBe(201);
+    await waitForState(`${api}/deployments/on-it`, 'RUNNING');
     expect((await server.http.delete(`/namespaces/v1/namespaces/${ns}`)).status).toBe(200);
     await eventually(async () => (await server.http.get(`/namespaces/v1/namespaces/${ns}`)).status === 404, 15_000, 'the namespace to be removed');
   });

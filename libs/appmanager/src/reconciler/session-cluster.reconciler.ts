@@ -4,6 +4,7 @@ import type { Tx } from '../../../persistence/src/prisma.service';
 import { ResourceStore, SYSTEM_ANNOTATION_PREFIX } from '../../../resource-kit/src/store';
 import { StoredRow } from '../../../resource-kit/src/strategy';
 import { EventInput, EventsService } from '../events/events.service';
+import { ACTIVE_JOB_STATES } from '../jobs/job.strategy';
 import { observedState, SessionClusterStrategy } from '../session-clusters/session-cluster.strategy';
 import { KindReconciler, StepResult } from './kind-reconciler';
 import { QueueRow } from './work-queue';
@@ -14,6 +15,8 @@ import { QueueRow } from './work-queue';
 //                                                           SESSION_CLUSTER_SUCCESSFULLY_STARTED)
 //   TM count changed: RUNNING → UPDATING → RUNNING
 //   desired STOPPED:  RUNNING → STOPPING → STOPPED        (SESSION_CLUSTER_SUCCESSFULLY_STOPPED)
+//                     (only once no active Job runs on it: the API refuses a stop while deployments
+//                     run on it, but a namespace deletion cancels them and stops the cluster at once)
 //
 // The simulated cluster needs no Flink call: the time at which a phase completes (start: the simulated
 // job start time, stop: the simulated cancel time) is committed in the intent together with the
@@ -57,7 +60,10 @@ export class SessionClusterReconciler implements KindReconciler {
     if (!c) return { intent: null, memory: {}, nextInMs: null };
     const memory = { ...(q.memory as Memory) };
     const intent = (q.intent as Intent | null) ?? (await this.decide(tx, c, memory));
-    if (!intent) return { intent: null, memory, nextInMs: null };
+    if (!intent) {
+      const waiting = c.spec.state === 'STOPPED' && observedState(c) === 'RUNNING';
+      return { intent: null, memory, nextInMs: waiting ? this.config.reconciler.pollMs : null };
+    }
     return this.advance(tx, c, intent, memory);
   }
 
@@ -79,6 +85,12 @@ export class SessionClusterReconciler implements KindReconciler {
     return { op, readyAt: new Date(Date.now() + ms).toISOString(), numberOfTaskManagers: this.taskManagers(c) };
   }
 
+  private async hasActiveJobs(tx: Tx, c: StoredRow): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM resources WHERE namespace = ${c.namespace} AND kind = 'Job'
+      AND metadata->>'sessionClusterName' = ${c.name} AND status->>'state' = ANY(${ACTIVE_JOB_STATES}::text[]) LIMIT 1`;
+    return rows.length > 0;
+  }
+
   /** No phase in flight: start one if the spec asks for it. */
   private async decide(tx: Tx, c: StoredRow, memory: Memory): Promise<Intent | null> {
     const desired = c.spec.state;
@@ -92,6 +104,8 @@ export class SessionClusterReconciler implements KindReconciler {
         return this.intent('start', jobStartMs, c);
       case 'RUNNING':
         if (desired === 'STOPPED') {
+          // jobs still on the cluster (e.g. deployments being cancelled with their namespace) go first
+          if (await this.hasActiveJobs(tx, c)) return null;
           await this.setStatus(tx, c, { ...c.status, state: 'STOPPING' });
           return this.intent('stop', cancelMs, c);
         }
