@@ -127,7 +127,6 @@ export class DeploymentReconciler implements KindReconciler {
   /** No transition in progress: observe, and start one if the spec asks for it. */
   private async decide(tx: Tx, d: StoredRow, memory: Memory): Promise<Intent | null> {
     const desired = d.spec.state as string;
-    const observed = d.status?.state as string | undefined;
     const version = this.specVersion(d);
     let job = await this.activeJob(tx, d);
 
@@ -135,6 +134,7 @@ export class DeploymentReconciler implements KindReconciler {
       const settled = await this.observeRunningJob(tx, d, job, memory);
       if (settled) job = undefined;
     }
+    const observed = d.status?.state as string | undefined; // after the observation above
     if ((observed === 'FAILED' || observed === 'FINISHED') && memory.settledAt === version) return null;
     memory.settledAt = undefined;
 
@@ -215,6 +215,11 @@ export class DeploymentReconciler implements KindReconciler {
       memory.settledAt = this.specVersion(d);
       return next(null, null);
     };
+
+    // Between two attempts nothing is in flight at the runtime: if the spec moved on meanwhile, drop the
+    // retries of the old intent and decide again for the new spec.
+    const retrying = intent.attempts > 0 && (intent.phase === 'create' || intent.phase === 'savepoint');
+    if (retrying && this.specVersion(d) !== intent.specVersion) return next(null, 0);
 
     switch (`${intent.op === 'start' ? 'start' : intent.op}:${intent.phase}`) {
       // ----- start -----
@@ -394,9 +399,10 @@ export class DeploymentReconciler implements KindReconciler {
   }
 
   private async sessionClusterRunning(tx: Tx, d: StoredRow): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ state: string | null }[]>`SELECT status->>'state' AS state FROM resources
-      WHERE namespace = ${d.namespace} AND kind = 'SessionCluster' AND name = ${d.spec.sessionClusterName as string}`;
-    return rows[0]?.state === 'RUNNING';
+    // running, and meant to keep running (a cluster being stopped takes no new jobs)
+    const rows = await tx.$queryRaw<{ state: string | null; desired: string | null }[]>`SELECT status->>'state' AS state, spec->>'state' AS desired
+      FROM resources WHERE namespace = ${d.namespace} AND kind = 'SessionCluster' AND name = ${d.spec.sessionClusterName as string}`;
+    return rows[0]?.state === 'RUNNING' && rows[0]?.desired === 'RUNNING';
   }
 
   /** LATEST_STATE: newest COMPLETED savepoint of any origin; LATEST_SAVEPOINT: excluding retained checkpoints; NONE: none. */
