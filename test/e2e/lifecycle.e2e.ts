@@ -1,5 +1,5 @@
 import { PrismaService } from '../../libs/persistence/src/prisma.service';
-import { ResourceStore, toResource } from '../../libs/resource-kit/src/store';
+import { ResourceStore } from '../../libs/resource-kit/src/store';
 import { SavepointStrategy } from '../../libs/appmanager/src/savepoints/savepoint.strategy';
 import { createNamespace, eventually, FAST_RUNTIME, startTestServer, TestServer } from '../support/app';
 import { expectAppManagerShape } from '../support/contract';
@@ -125,12 +125,6 @@ describe('deployment lifecycle (simulated Flink, short timings)', () => {
 
   async function list(ns: string, plural: 'events' | 'jobs' | 'savepoints', deploymentId: string): Promise<any[]> {
     const res = await server.http.get(`${api(ns)}/${plural}?deploymentId=${deploymentId}`);
-    if (res.status === 404 && plural === 'savepoints') {
-      // TEMP until the savepoints API lands
-      const store = server.app.get(ResourceStore);
-      const rows = await store.listRows(server.app.get(PrismaService), ns, server.app.get(SavepointStrategy), { metadata: { deploymentId } });
-      return rows.map((r) => toResource(r, server.app.get(SavepointStrategy)));
-    }
     expect(res.status).toBe(200);
     return res.body.items;
   }
