@@ -43,8 +43,25 @@ function expectValidation(res: Response, attribute: string): void {
 
 describe('savepoints', () => {
   let server: TestServer;
+  const namespaces: string[] = [];
   beforeAll(async () => (server = await startTestServer(FAST_RUNTIME)));
-  afterAll(() => server.close());
+  afterAll(async () => {
+    // leave nothing running for the suites that share the database
+    try {
+      for (const ns of namespaces) await server.http.delete(`/namespaces/v1/namespaces/${ns}`);
+      for (const ns of namespaces) {
+        await eventually(async () => (await server.http.get(`/namespaces/v1/namespaces/${ns}`)).status === 404, 15_000, `namespace ${ns} removed`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  async function newNamespace(): Promise<string> {
+    const ns = await createNamespace(server.http, 'sp');
+    namespaces.push(ns);
+    return ns;
+  }
 
   const api = (ns: string) => `/api/v1/namespaces/${ns}`;
 
@@ -67,7 +84,7 @@ describe('savepoints', () => {
 
   /** A namespace with a target and a deployment `app` in `state` (RUNNING: settled, with its job STARTED). */
   async function setup(opts: { state?: 'RUNNING' | 'CANCELLED'; annotations?: Record<string, string>; name?: string; ns?: string } = {}) {
-    const ns = opts.ns ?? (await createNamespace(server.http, 'sp'));
+    const ns = opts.ns ?? (await newNamespace());
     if (!opts.ns) {
       await server.http.post(`${api(ns)}/deployment-targets`).send({ metadata: { name: 't' }, spec: { kubernetes: { namespace: 'jobs' } } }).expect(201);
     }
@@ -158,7 +175,7 @@ describe('savepoints', () => {
     expectValidation(await server.http.post(url).send({ metadata: { deploymentId: 'app' } }), 'metadata.deploymentId');
     expectValidation(await server.http.post(url).send({ metadata: { deploymentId: 42 } }), 'metadata.deploymentId');
     expectApiException(await server.http.post(url).send({ metadata: { deploymentId: OTHER_UUID } }), 404);
-    const other = await createNamespace(server.http, 'sp');
+    const other = await newNamespace();
     expectApiException(await server.http.post(`${api(other)}/savepoints`).send({ metadata: { deploymentId } }), 404);
     expectApiException(await server.http.post(`${api('no-such-ns-x')}/savepoints`).send({ metadata: { deploymentId } }), 404);
     expectValidation(await server.http.post(url).send({ metadata: { deploymentId }, spec: { savepointLocation: 5 } }), 'spec.savepointLocation');
@@ -237,7 +254,7 @@ describe('savepoints', () => {
 
     expectApiException(await server.http.get(`${url}/${OTHER_UUID}`), 404);
     expectApiException(await server.http.get(`${url}/not-a-uuid`), 404);
-    const elsewhere = await createNamespace(server.http, 'sp');
+    const elsewhere = await newNamespace();
     expectApiException(await server.http.get(`${api(elsewhere)}/savepoints/${triggered.metadata.id}`), 404);
     expectApiException(await server.http.delete(`${api(elsewhere)}/savepoints/${triggered.metadata.id}`), 404);
     expectApiException(await server.http.delete(`${url}/not-a-uuid`), 404);
