@@ -10,6 +10,7 @@ import { EventInput, EventsService } from '../events/events.service';
 import { ACTIVE_JOB_STATES, JobStrategy } from '../jobs/job.strategy';
 import { FLINK_RUNTIME, FlinkRuntime, faultsFromAnnotations } from '../runtime/flink-runtime';
 import { SavepointStrategy } from '../savepoints/savepoint.strategy';
+import { SecretResolutionError, SecretResolver } from '../secret-values/secret-resolver';
 import { KindReconciler, StepResult } from './kind-reconciler';
 import { QueueRow } from './work-queue';
 
@@ -74,6 +75,7 @@ export class DeploymentReconciler implements KindReconciler {
     private readonly savepoints: SavepointStrategy,
     @Inject(FLINK_RUNTIME) private readonly runtime: FlinkRuntime,
     @Inject(SERVER_CONFIG) private readonly config: ResolvedConfig,
+    private readonly secrets: SecretResolver,
   ) {}
 
   async step(tx: Tx, q: QueueRow): Promise<StepResult> {
@@ -241,11 +243,21 @@ export class DeploymentReconciler implements KindReconciler {
       }
       case 'start:submit': {
         const job = await this.store.findRow(tx, d.namespace, this.jobs, intent.jobId!);
+        let spec: Record<string, unknown>;
+        try {
+          spec = await this.secrets.resolveJobSpec(tx, d.namespace, job!.spec); // `${NAME}` → value, for the runtime only
+        } catch (e) {
+          if (!(e instanceof SecretResolutionError)) throw e;
+          // like a failed start: the attempt counts toward maxJobCreationAttempts
+          await this.finishJob(tx, job!, 'FAILED', { message: e.message, reason: e.reason, failedAt: now() });
+          await this.emit(tx, d, 'FAILED_CREATING_A_NEW_JOB', `Attempt ${intent.attempts + 1} to start the job failed: ${e.message}`, job!.id);
+          return next({ ...intent, phase: 'create', attempts: intent.attempts + 1, jobId: undefined }, 0);
+        }
         await this.runtime.submit({
           jobId: job!.id,
           namespace: d.namespace,
           deploymentId: d.id,
-          spec: job!.spec,
+          spec,
           restoreFrom: (job!.spec.savepointLocation as string | undefined) ?? undefined,
           allowNonRestoredState: job!.spec.allowNonRestoredState === true,
           faults: faultsFromAnnotations(d.metadata.annotations as Record<string, string>),
@@ -324,9 +336,14 @@ export class DeploymentReconciler implements KindReconciler {
       }
       case 'suspend:await-savepoint':
       case 'upgrade-stateful:await-savepoint': {
+        const sp = await this.store.findRow(tx, d.namespace, this.savepoints, intent.savepointId!);
+        if (!sp) {
+          // the user force-deleted the savepoint record: this attempt is lost, take another one
+          await this.emit(tx, d, 'AN_UNRECOVERABLE_FAILURE_WHILE_TAKING_A_SAVEPOINT', `Savepoint ${intent.savepointId} was deleted while in progress.`, intent.jobId);
+          return next({ ...intent, phase: 'savepoint', attempts: intent.attempts + 1, savepointId: undefined }, 0);
+        }
         const s = await this.runtime.savepointStatus(intent.savepointId!);
         if (s.state === 'IN_PROGRESS') return next(intent, poll);
-        const sp = (await this.store.findRow(tx, d.namespace, this.savepoints, intent.savepointId!))!;
         if (s.state === 'COMPLETED') {
           await this.store.writeVersion(tx, sp, { metadata: sp.metadata, spec: { ...sp.spec, savepointLocation: s.location }, status: { state: 'COMPLETED' } });
           const job = (await this.store.findRow(tx, d.namespace, this.jobs, intent.jobId!))!;
