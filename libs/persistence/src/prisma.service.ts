@@ -1,14 +1,32 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../../generated/prisma/client';
+import { Pool } from 'pg';
+import { Prisma, PrismaClient } from '../../../generated/prisma/client';
 
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] & PrismaClient;
 
 /** The one database client of the process (Prisma 7 over the `pg` driver adapter). */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  /** the pool Prisma's adapter uses; also serves `queryRows` */
+  readonly pool: Pool;
+
   constructor(connectionString: string, poolSize = 20) {
-    super({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+    const pool = new Pool({ connectionString, max: poolSize });
+    // an idle client's backend error (e.g. the database shutting down) must not crash the process;
+    // the adapter installs this handler only on pools it creates itself
+    pool.on('error', () => undefined);
+    super({ adapter: new PrismaPg(pool) });
+    this.pool = pool;
+  }
+
+  /**
+   * A read outside any transaction, straight on the pool: the same SQL and the same row types as
+   * `$queryRaw` (uuid/text as string, int4 as number, timestamptz as Date, jsonb parsed) without
+   * Prisma's query interpreter, which dominates the cost of the hot GET and LIST paths.
+   */
+  async queryRows<T>(query: Prisma.Sql): Promise<T[]> {
+    return (await this.pool.query(query.text, query.values)).rows as T[];
   }
 
   /** One interactive transaction; long enough waits for 50+ writers queueing on one row. */
@@ -27,5 +45,6 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
+    if (!this.pool.ended && !this.pool.ending) await this.pool.end();
   }
 }

@@ -106,13 +106,18 @@ export function userDocFromBody(body: unknown, namespace: string, strategy: Kind
 export class ResourceStore {
   constructor(readonly db: PrismaService) {}
 
+  /** Reads outside a transaction go straight to the pool (same SQL and row types, no query interpreter); in a transaction through Prisma. */
+  private rows<T>(client: Tx | PrismaService, query: Prisma.Sql): Promise<T[]> {
+    return client === this.db ? this.db.queryRows<T>(query) : client.$queryRaw<T[]>(query);
+  }
+
   // ---------- namespace guard ----------
 
   /** 404 unless the namespace exists; on writes also 409 while it is being deleted, and a share lock. */
   async requireNamespace(client: Tx | PrismaService, namespace: string, forWrite = false): Promise<void> {
     const rows = forWrite
-      ? await client.$queryRaw<{ phase: string }[]>`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${namespace} FOR SHARE`
-      : await client.$queryRaw<{ phase: string }[]>`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${namespace}`;
+      ? await this.rows<{ phase: string }>(client, Prisma.sql`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${namespace} FOR SHARE`)
+      : await this.rows<{ phase: string }>(client, Prisma.sql`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${namespace}`);
     if (rows.length === 0) throw ApiError.notFound('Namespace', namespace);
     if (forWrite && rows[0].phase === 'LIFECYCLE_PHASE_TERMINATING') {
       throw ApiError.conflict(`Namespace "${namespace}" is being deleted; no resources can be written in it.`, { namespace }, 'NamespaceTerminating');
@@ -124,11 +129,11 @@ export class ResourceStore {
   async findRow(client: Tx | PrismaService, namespace: string, strategy: KindStrategy, key: string, lock = false): Promise<StoredRow | null> {
     const forUpdate = lock ? Prisma.sql`FOR UPDATE` : Prisma.empty;
     const byId = async () =>
-      (await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
-        WHERE id = ${key}::uuid AND namespace = ${namespace} AND kind = ${strategy.kind} ${forUpdate}`)[0] ?? null;
+      (await this.rows<StoredRow>(client, Prisma.sql`SELECT ${COLUMNS} FROM resources
+        WHERE id = ${key}::uuid AND namespace = ${namespace} AND kind = ${strategy.kind} ${forUpdate}`))[0] ?? null;
     const byName = async () =>
-      (await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
-        WHERE namespace = ${namespace} AND kind = ${strategy.kind} AND name = ${key} ${forUpdate}`)[0] ?? null;
+      (await this.rows<StoredRow>(client, Prisma.sql`SELECT ${COLUMNS} FROM resources
+        WHERE namespace = ${namespace} AND kind = ${strategy.kind} AND name = ${key} ${forUpdate}`))[0] ?? null;
     if (!strategy.nameRule) return isUuid(key) ? byId() : null;
     if (strategy.idFallback && isUuid(key)) return (await byId()) ?? byName();
     return byName();
@@ -154,8 +159,8 @@ export class ResourceStore {
     const metaSql = metaFilters.length
       ? Prisma.sql`AND metadata @> ${JSON.stringify(Object.fromEntries(metaFilters))}::jsonb`
       : Prisma.empty;
-    const rows = await client.$queryRaw<StoredRow[]>`SELECT ${COLUMNS} FROM resources
-      WHERE namespace = ${namespace} AND kind = ${strategy.kind} ${metaSql} ORDER BY seq`;
+    const rows = await this.rows<StoredRow>(client, Prisma.sql`SELECT ${COLUMNS} FROM resources
+      WHERE namespace = ${namespace} AND kind = ${strategy.kind} ${metaSql} ORDER BY seq`);
     return requirements.length ? rows.filter((r) => matchesLabels(r.metadata.labels as Record<string, string>, requirements)) : rows;
   }
 
