@@ -212,6 +212,7 @@ async function main() {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'error',
+      AUTH_MODE: 'none', // the bench measures the request path, not token checks
     }, process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench-results', 'profiles')}`] : []);
     cleanups.push(server.stop);
     const base = await server.ready;
