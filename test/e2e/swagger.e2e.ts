@@ -9,8 +9,11 @@ import { createNamespace, startTestServer, TestServer } from '../support/app';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-/** Routes that serve the documentation itself; they are not API operations. */
+/** Routes that serve the documentation itself, and the operations routes (probes, metrics); they are not API operations. */
 const DOC_ROUTES = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
   'GET /api/swagger.json',
   'GET /swagger.json',
   'GET /swagger',

@@ -23,8 +23,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.log(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 20_000);
+    log.log(`${signal}: shutting down gracefully (a second ${signal} or ${config.shutdownTimeoutMs} ms forces the exit)`);
+    const force = setTimeout(() => {
+      log.error(`graceful shutdown did not finish within ${config.shutdownTimeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting now`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
     force.unref();
     server.stop().then(
       () => process.exit(0),

@@ -17,6 +17,12 @@ export interface ServerConfig {
   /** YAML or JSON document overriding the built-in global deployment defaults */
   globalDeploymentDefaults?: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** `json`: one JSON object per line (pino); `pretty`: one readable line per entry */
+  logFormat: 'json' | 'pretty';
+  /** how long a graceful shutdown (SIGTERM) may take before the process exits anyway */
+  shutdownTimeoutMs: number;
+  /** the commit the server was built from (shown by /api/v1/status/system-info) */
+  gitCommit?: string;
   reconciler: {
     enabled: boolean;
     /** pause between two looks at the work queue when there is nothing to do */
@@ -62,7 +68,45 @@ function runtimeKind(env: NodeJS.ProcessEnv): 'simulated' {
   return raw;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+/**
+ * Every environment variable the server reads, all of them read in `loadConfig` below. The README's
+ * configuration table lists exactly these (test/e2e/config.spec.ts checks both against this file).
+ */
+export const CONFIG_VARIABLES = [
+  'HOST',
+  'PORT',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'MAX_BODY_BYTES',
+  'GLOBAL_DEPLOYMENT_DEFAULTS',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'SHUTDOWN_TIMEOUT_MS',
+  'GIT_COMMIT',
+  'RECONCILER_ENABLED',
+  'RECONCILER_INTERVAL_MS',
+  'RECONCILER_CONCURRENCY',
+  'RECONCILER_POLL_MS',
+  'RECONCILER_WATCH_MS',
+  'FLINK_RUNTIME',
+  'SIM_JOB_START_MS',
+  'SIM_SAVEPOINT_MS',
+  'SIM_CANCEL_MS',
+  'SIM_BLOB_BASE',
+  'SECRETS_KEY',
+  'AUTH_MODE',
+  'AUTH_ADMIN_TOKEN',
+] as const;
+
+function logFormat(env: NodeJS.ProcessEnv, isTty: boolean): 'json' | 'pretty' {
+  const raw = env.LOG_FORMAT;
+  if (raw === undefined || raw === '') return isTty ? 'pretty' : 'json';
+  if (raw !== 'json' && raw !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${raw}")`);
+  return raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = process.stdout.isTTY === true): ServerConfig {
   const logLevel = (env.LOG_LEVEL ?? 'log') as ServerConfig['logLevel'];
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of error, warn, log, debug (got "${env.LOG_LEVEL}")`);
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -76,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     globalDeploymentDefaults: env.GLOBAL_DEPLOYMENT_DEFAULTS || undefined,
     logLevel,
+    logFormat: logFormat(env, isTty),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 0, 3_600_000),
+    gitCommit: env.GIT_COMMIT || undefined,
     reconciler: {
       enabled: bool(env, 'RECONCILER_ENABLED', true),
       intervalMs: int(env, 'RECONCILER_INTERVAL_MS', 200, 10, 60_000),

@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ResolvedConfig, SERVER_CONFIG } from '../../../config/src/config';
 import { ApiTags } from '@nestjs/swagger';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import { ApiError } from '../../../resource-kit/src/errors';
@@ -14,7 +15,10 @@ const STARTED = new Date().toISOString();
 @ApiTags('status-resource')
 @Controller('api/v1/status')
 export class StatusController {
-  constructor(private readonly db: PrismaService) {}
+  constructor(
+    private readonly db: PrismaService,
+    @Inject(SERVER_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
 
   @Get()
   @Operation({ id: 'getStatusUsingGET', summary: 'Liveness of the API and its database (200, or 503 when the database does not answer)' })
@@ -26,7 +30,7 @@ export class StatusController {
   @Get('system-info')
   @Operation({ id: 'getSystemInfoUsingGET', summary: 'Build and runtime information', response: 'SystemInformation' })
   systemInfo() {
-    const sha = process.env.GIT_COMMIT ?? 'unknown';
+    const sha = this.config.gitCommit ?? 'unknown';
     return {
       apiVersion: 'v1',
       kind: 'SystemInformation',
