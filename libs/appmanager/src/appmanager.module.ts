@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { DeploymentDefaultsController } from './deployment-defaults/deployment-defaults.controller';
 import { DeploymentDefaultsService } from './deployment-defaults/deployment-defaults.service';
 import { DeploymentDefaultsStrategy } from './deployment-defaults/deployment-defaults.strategy';
@@ -24,12 +24,16 @@ import { NamespaceTerminator } from './reconciler/namespace-terminator';
 import { Reconciler } from './reconciler/reconciler.service';
 import { FLINK_RUNTIME } from './runtime/flink-runtime';
 import { SimulatedFlinkRuntime } from './runtime/simulated-flink.runtime';
+import { SecretCipher, loadOrCreateKeyFile } from './secret-values/secret-cipher';
+import { SecretResolver } from './secret-values/secret-resolver';
+import { SecretValueStrategy } from './secret-values/secret-value.strategy';
+import { SecretValuesController } from './secret-values/secret-values.controller';
 import { PrismaService } from '../../persistence/src/prisma.service';
 import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
 
 /** The Application Manager API (`/api/...`, documented at `/api/swagger.json`). */
 @Module({
-  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController, SavepointsController, SessionClustersController],
+  controllers: [StatusController, DeploymentDefaultsController, DeploymentTargetsController, DeploymentsController, JobsController, EventsController, SavepointsController, SessionClustersController, SecretValuesController],
   providers: [
     DeploymentDefaultsStrategy,
     DeploymentDefaultsService,
@@ -46,6 +50,14 @@ import { ResolvedConfig, SERVER_CONFIG } from '../../config/src/config';
       inject: [PrismaService, SERVER_CONFIG],
       useFactory: (db: PrismaService, config: ResolvedConfig) => new SimulatedFlinkRuntime(db, config.runtime),
     },
+    {
+      // SECRETS_KEY, or else <DATA_DIR>/secrets.key (created on first use)
+      provide: SecretCipher,
+      inject: [SERVER_CONFIG],
+      useFactory: (config: ResolvedConfig) => new SecretCipher(() => config.secretsKey ?? loadOrCreateKeyFile(config.dataDir, new Logger('Secrets'))),
+    },
+    SecretValueStrategy,
+    SecretResolver,
     DeploymentReconciler,
     SessionClusterStrategy,
     SessionClusterReconciler,

@@ -23,6 +23,8 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** the commit the server was built from (shown by /api/v1/status/system-info) */
   gitCommit?: string;
+  /** the 32-byte AES-256-GCM key of secret values (SECRETS_KEY); unset: a key file under dataDir */
+  secretsKey?: Buffer;
   reconciler: {
     enabled: boolean;
     /** pause between two looks at the work queue when there is nothing to do */
@@ -66,6 +68,17 @@ function runtimeKind(env: NodeJS.ProcessEnv): 'simulated' {
   const raw = env.FLINK_RUNTIME || 'simulated';
   if (raw !== 'simulated') throw new ConfigError(`FLINK_RUNTIME must be "simulated" (the only adapter so far; got "${raw}")`);
   return raw;
+}
+
+/** SECRETS_KEY: 32 bytes as base64 (44 characters) or hex (64 characters). The message never echoes the value. */
+export function parseSecretsKey(raw: string | undefined, name = 'SECRETS_KEY'): Buffer | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const text = raw.trim();
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) key = Buffer.from(text, 'hex');
+  else if (/^[A-Za-z0-9+/]{43}=?$/.test(text) || /^[A-Za-z0-9_-]{43}=?$/.test(text)) key = Buffer.from(text, /[_-]/.test(text) ? 'base64url' : 'base64');
+  if (!key || key.length !== 32) throw new ConfigError(`${name} must be a 32-byte key, base64 (44 characters) or hex (64 characters); generate one with: openssl rand -base64 32`);
+  return key;
 }
 
 /**
@@ -123,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = process
     logFormat: logFormat(env, isTty),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 0, 3_600_000),
     gitCommit: env.GIT_COMMIT || undefined,
+    secretsKey: parseSecretsKey(env.SECRETS_KEY),
     reconciler: {
       enabled: bool(env, 'RECONCILER_ENABLED', true),
       intervalMs: int(env, 'RECONCILER_INTERVAL_MS', 200, 10, 60_000),

@@ -68,7 +68,10 @@ export function parseBody(raw: string, contentType: string | undefined, family: 
     try {
       value = JSON.parse(raw);
     } catch (e) {
-      throw ApiError.badRequest(`Malformed JSON: ${(e as Error).message}`, {}, 'MalformedBody');
+      // V8 quotes an excerpt of the document (`Unexpected token 'x', "…" is not valid JSON`); a body may hold a secret value
+      const text = (e as Error).message;
+      const msg = / is not valid JSON$/.test(text) ? 'unexpected token (not valid JSON)' : text;
+      throw ApiError.badRequest(`Malformed JSON: ${msg}`, {}, 'MalformedBody');
     }
   } else if (family === 'appmanager' && YAML_TYPES.has(type)) {
     try {

@@ -3,6 +3,7 @@ import { FieldError } from '../../../resource-kit/src/errors';
 import { isPlainObject } from '../../../resource-kit/src/merge-patch';
 import { isUuid } from '../../../resource-kit/src/names';
 import { requestContract } from '../contract';
+import { secretReferenceErrors } from '../secret-values/secret-resolver';
 
 // Rules for a deployment spec (also used, with `partial`, for DeploymentDefaults): the contract
 // shapes first, then what the Swagger cannot express.
@@ -98,5 +99,8 @@ export async function deploymentSpecErrors(spec: Record<string, unknown>, opts: 
     errors.push(...artifactErrors(templateSpec.artifact, opts.partial), ...resourceErrors(templateSpec));
   }
   if (errors.length) return errors; // references are only resolved for a well-formed spec
-  return referenceErrors(spec, opts);
+  const refErrors = await referenceErrors(spec, opts);
+  // `${NAME}` secret references must exist when the deployment is meant to run (a stop is always accepted)
+  if (opts.partial || spec.state !== 'RUNNING' || !templateSpec) return refErrors;
+  return [...refErrors, ...(await secretReferenceErrors(templateSpec, opts.namespace, opts.tx))];
 }

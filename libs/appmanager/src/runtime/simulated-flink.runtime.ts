@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import {
   FlinkRuntime,
@@ -24,6 +25,13 @@ export interface SimulatedTimings {
 }
 
 const after = (ms: number, from = new Date()) => new Date(from.getTime() + ms);
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** SHA-256 digests of what a job was submitted with (secret references resolved): the values themselves are kept nowhere. */
+export interface SubmittedDigests {
+  jarUri?: string;
+  flinkConfiguration: Record<string, string>;
+}
 
 export class SimulatedFlinkRuntime implements FlinkRuntime {
   readonly name = 'simulated';
@@ -33,7 +41,21 @@ export class SimulatedFlinkRuntime implements FlinkRuntime {
     private readonly timings: SimulatedTimings,
   ) {}
 
+  /** per job id, in memory only and bounded: lets tests check what reached the runtime */
+  private readonly digests = new Map<string, SubmittedDigests>();
+
+  submittedDigests(jobId: string): SubmittedDigests | undefined {
+    return this.digests.get(jobId);
+  }
+
   async submit(req: SubmitRequest): Promise<void> {
+    const jarUri = (req.spec.artifact as { jarUri?: unknown } | undefined)?.jarUri;
+    const conf = (req.spec.flinkConfiguration as Record<string, unknown> | undefined) ?? {};
+    this.digests.set(req.jobId, {
+      jarUri: typeof jarUri === 'string' ? sha256(jarUri) : undefined,
+      flinkConfiguration: Object.fromEntries(Object.entries(conf).map(([k, v]) => [k, sha256(String(v))])),
+    });
+    if (this.digests.size > 1000) this.digests.delete(this.digests.keys().next().value!);
     const now = new Date();
     const startAt = after(this.timings.jobStartMs, now);
     const f = req.faults;
