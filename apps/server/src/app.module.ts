@@ -3,6 +3,7 @@ import { PrismaService } from '../../../libs/persistence/src/prisma.service';
 import { ResourceStore } from '../../../libs/resource-kit/src/store';
 import { AppManagerModule } from '../../../libs/appmanager/src/appmanager.module';
 import { PlatformModule } from '../../../libs/platform/src/platform.module';
+import { AuthModule } from '../../../libs/auth/src/auth.module';
 import { ResolvedConfig, SERVER_CONFIG } from '../../../libs/config/src/config';
 
 /** Shared infrastructure every API module uses: the config, the database client and the resource store. */
@@ -25,6 +26,6 @@ export class CoreModule {
 @Module({})
 export class AppModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
-    return { module: AppModule, imports: [CoreModule.forRoot(config), AppManagerModule, PlatformModule] };
+    return { module: AppModule, imports: [CoreModule.forRoot(config), AuthModule, AppManagerModule, PlatformModule] };
   }
 }

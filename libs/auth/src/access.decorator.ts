@@ -18,7 +18,8 @@ export type AccessResourceName =
   | 'Job'
   | 'Savepoint'
   | 'SessionCluster'
-  | 'Status';
+  | 'Status'
+  | 'GlobalDeploymentDefaults';
 
 /** Class decorator: the matrix row of every route in this controller. */
 export const AccessResource = (name: AccessResourceName) => SetMetadata(ACCESS_RESOURCE, name);

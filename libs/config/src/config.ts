@@ -44,6 +44,12 @@ export interface ServerConfig {
     cancelMs: number;
     blobBase: string;
   };
+  auth: {
+    /** `none`: no access control (a warning at start); `token`: every API request needs `Authorization: Bearer <secret>` */
+    mode: 'none' | 'token';
+    /** AUTH_ADMIN_TOKEN: the bearer secret of the system-level admin (all namespaces, namespaces and API tokens) */
+    adminToken?: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +68,17 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function authConfig(env: NodeJS.ProcessEnv): ServerConfig['auth'] {
+  const mode = env.AUTH_MODE || 'none';
+  if (mode !== 'none' && mode !== 'token') throw new ConfigError(`AUTH_MODE must be "none" or "token" (got "${mode}")`);
+  const adminToken = env.AUTH_ADMIN_TOKEN || undefined;
+  // the message never echoes the value
+  if (adminToken !== undefined && (adminToken.length < 16 || adminToken.length > 512 || !/^[\x21-\x7e]+$/.test(adminToken))) {
+    throw new ConfigError('AUTH_ADMIN_TOKEN must be 16 to 512 printable ASCII characters without spaces; generate one with: openssl rand -base64 32');
+  }
+  return { mode, adminToken };
 }
 
 function runtimeKind(env: NodeJS.ProcessEnv): 'simulated' {
@@ -151,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = process
       cancelMs: int(env, 'SIM_CANCEL_MS', 500, 0, 600_000),
       blobBase: env.SIM_BLOB_BASE || 's3://flink-control-plane',
     },
+    auth: authConfig(env),
   };
 }
 

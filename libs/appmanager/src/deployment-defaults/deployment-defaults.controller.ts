@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Headers, Param, Patch } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { DeploymentDefaultsService } from './deployment-defaults.service';
 
 @ApiTags('deployment-defaults-resource')
+@AccessResource('DeploymentDefaults')
 @Controller('api/v1')
 export class DeploymentDefaultsController {
   constructor(private readonly defaults: DeploymentDefaultsService) {}
@@ -21,6 +23,7 @@ export class DeploymentDefaultsController {
   }
 
   @Get('global-deployment-defaults')
+  @AccessResource('GlobalDeploymentDefaults')
   @Operation({ id: 'getGlobalDeploymentDefaultsUsingGET', summary: 'Get the global deployment defaults (read-only)', response: 'DeploymentDefaults' })
   global() {
     return this.defaults.globalDefaults();

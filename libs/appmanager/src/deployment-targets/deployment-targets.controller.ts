@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { Reply } from '../../../resource-kit/src/content';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
 import { DeploymentTargetStrategy } from './deployment-target.strategy';
 
 @ApiTags('deployment-target-resource')
+@AccessResource('DeploymentTarget')
 @Controller('api/v1/namespaces/:namespace/deployment-targets')
 export class DeploymentTargetsController {
   constructor(

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { Reply } from '../../../resource-kit/src/content';
 import { ApiError } from '../../../resource-kit/src/errors';
 import { Operation } from '../../../resource-kit/src/openapi';
@@ -14,6 +15,7 @@ function booleanQuery(name: string, raw: string | undefined, fallback: boolean):
 }
 
 @ApiTags('deployment-resource')
+@AccessResource('Deployment')
 @Controller('api/v1/namespaces/:namespace/deployments')
 export class DeploymentsController {
   constructor(

@@ -1,11 +1,13 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
 import { uuidFilter } from '../jobs/jobs.controller';
 import { EventStrategy } from './event.strategy';
 
 @ApiTags('event-resource')
+@AccessResource('Event')
 @Controller('api/v1/namespaces/:namespace/events')
 export class EventsController {
   constructor(

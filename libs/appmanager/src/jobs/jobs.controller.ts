@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { ApiError } from '../../../resource-kit/src/errors';
 import { isUuid } from '../../../resource-kit/src/names';
 import { Operation } from '../../../resource-kit/src/openapi';
@@ -14,6 +15,7 @@ export function uuidFilter(name: string, value: unknown): string | undefined {
 }
 
 @ApiTags('job-resource')
+@AccessResource('Job')
 @Controller('api/v1/namespaces/:namespace/jobs')
 export class JobsController {
   constructor(

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { Reply } from '../../../resource-kit/src/content';
 import { ApiError } from '../../../resource-kit/src/errors';
 import { Operation } from '../../../resource-kit/src/openapi';
@@ -15,6 +16,7 @@ function forceQuery(raw: string | undefined): boolean {
 }
 
 @ApiTags('savepoint-resource')
+@AccessResource('Savepoint')
 @Controller('api/v1/namespaces/:namespace/savepoints')
 export class SavepointsController {
   constructor(

@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { Reply } from '../../../resource-kit/src/content';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
 import { SessionClusterStrategy } from './session-cluster.strategy';
 
 @ApiTags('session-cluster-resource')
+@AccessResource('SessionCluster')
 @Controller('api/v1/namespaces/:namespace/sessionclusters')
 export class SessionClustersController {
   constructor(

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ResolvedConfig, SERVER_CONFIG } from '../../../config/src/config';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import { ApiError } from '../../../resource-kit/src/errors';
 import { Operation } from '../../../resource-kit/src/openapi';
@@ -13,6 +14,7 @@ const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')
 const STARTED = new Date().toISOString();
 
 @ApiTags('status-resource')
+@AccessResource('Status')
 @Controller('api/v1/status')
 export class StatusController {
   constructor(

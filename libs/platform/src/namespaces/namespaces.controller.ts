@@ -1,17 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccessResource } from '../../../auth/src/access.decorator';
+import { CurrentPrincipal } from '../../../auth/src/principal.decorator';
+import { allowed, Principal } from '../../../auth/src/role-matrix';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { NamespacesService } from './namespaces.service';
 
 @ApiTags('namespaces')
+@AccessResource('Namespace')
 @Controller('namespaces/v1/namespaces')
 export class NamespacesController {
   constructor(private readonly namespaces: NamespacesService) {}
 
   @Get()
   @Operation({ id: 'listNamespacesUsingGET', summary: 'List namespaces', response: 'ListNamespacesResponse', errors: 'platform' })
-  list() {
-    return this.namespaces.list();
+  async list(@CurrentPrincipal() principal?: Principal) {
+    const all = await this.namespaces.list();
+    // with access control on, the list shows the namespaces the caller may Get (admin: all; an owner token: its own)
+    if (!principal) return all;
+    return { namespaces: all.namespaces.filter((n) => allowed(principal, 'Namespace', 'Get', n.name.slice('namespaces/'.length))) };
   }
 
   @Post()
