@@ -26,7 +26,7 @@ export class SecretValueStrategy implements KindStrategy {
     if (spec.value === undefined) {
       if (creating) errors.push({ attribute: 'spec.value', message: 'is required' });
     } else if (typeof spec.value !== 'string') {
-      errors.push({ attribute: 'spec.value', message: 'must be a string' });
+      errors.push({ attribute: 'spec.value', message: 'must be a string (quote it in YAML)' });
     }
     return errors;
   }
