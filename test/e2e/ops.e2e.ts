@@ -4,7 +4,9 @@ import { createApp } from '../../apps/server/src/bootstrap';
 import { Reconciler } from '../../libs/appmanager/src/reconciler/reconciler.service';
 import { loadConfig } from '../../libs/config/src/config';
 import { freePort } from '../../libs/persistence/src/embedded-postgres';
-import { createPino, PinoLogger, prettyStream, readiness, requestContext } from '../../libs/ops/src';
+import express from 'express';
+import { contentMiddleware } from '../../libs/resource-kit/src/content';
+import { createPino, PinoLogger, prettyStream, readiness, requestContext, requestContextMiddleware, requestMiddleware } from '../../libs/ops/src';
 import { createNamespace, startTestServer, testDatabaseUrl, TestServer } from '../support/app';
 
 // Operations endpoints (/healthz, /readyz, /metrics), request ids, structured logs with redaction.
@@ -228,6 +230,18 @@ describe('request ids and logs', () => {
     expect(outside.requestId).toBeUndefined();
     expect(failed).toMatchObject({ level: 50, msg: 'failed', context: 'Test' });
     expect(failed.err.stack).toContain('Error: boom');
+  });
+
+  it('the request id survives body parsing (handlers after the content middleware see it)', async () => {
+    const sink = capture();
+    const app = express();
+    app.use(requestMiddleware(createPino({ logLevel: 'error', logFormat: 'json' }, sink)));
+    app.use(contentMiddleware({ maxBodyBytes: 1024 }));
+    app.use(requestContextMiddleware());
+    app.post('/api/echo', (req, res) => void res.json({ seen: requestContext.getStore()?.requestId ?? null, body: req.body }));
+    const res = await request(app).post('/api/echo').set('X-Request-Id', 'body-1').send({ a: 1 });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ seen: 'body-1', body: { a: 1 } });
   });
 
   it('LOG_LEVEL filters (error drops warn/log/debug); LOG_FORMAT=pretty writes one readable line', () => {
