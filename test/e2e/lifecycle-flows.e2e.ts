@@ -161,7 +161,7 @@ describe('lifecycle flows', () => {
 
   it('a job that fails while running makes the deployment FAILED; a bounded job that completes makes it FINISHED', async () => {
     const ns = await namespaceWithTarget();
-    const failing = await create(ns, 'crashes', {}, { [`${FAULT}fail-after-ms`]: '50' });
+    const failing = await create(ns, 'crashes', {}, { [`${FAULT}fail-after-ms`]: '200' });
     const bounded = await create(ns, 'bounded', {}, { [`${FAULT}finish-after-ms`]: '50' });
     await poll(ns, 'crashes', 'FAILED');
     await poll(ns, 'bounded', 'FINISHED');

@@ -1,5 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -7,6 +6,7 @@ import { freePort } from '../../libs/persistence/src/embedded-postgres';
 import { projectRoot } from '../../libs/persistence/src/project-root';
 import { createNamespace, startTestServer, TestServer } from '../support/app';
 import { expectAppManagerShape } from '../support/contract';
+import { buildServer, ServerProcess, startServerProcess, stopServerProcess } from '../support/server-process';
 
 // The issue's acceptance flow (playground, vvp-api.md 5.1): YAML POSTs of the playground's target and
 // deployment, read-back in JSON and YAML with the defaults applied, PATCH, guarded DELETE — and the
@@ -128,67 +128,10 @@ describe('playground acceptance flow (in process)', () => {
 
 // ---------- the real server process, restarted on the same DATA_DIR ----------
 
-/** Compiles the server into a private directory (under the repo, so it finds node_modules and prisma/). */
-function buildServer(): string {
-  mkdirSync(join(projectRoot(), '.test-data'), { recursive: true });
-  const out = mkdtempSync(join(projectRoot(), '.test-data', 'build-'));
-  try {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], {
-      cwd: projectRoot(),
-      stdio: 'pipe',
-    });
-  } catch (e) {
-    // type errors still emit; only a missing entry point is fatal
-    if (!existsSync(join(out, 'apps', 'server', 'src', 'main.js'))) throw new Error(`build failed: ${String((e as { stdout?: Buffer }).stdout ?? e)}`);
-  }
-  return out;
-}
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-async function startProcess(main: string, dataDir: string, port: number): Promise<Proc> {
-  const child = spawn(process.execPath, [main], {
-    cwd: projectRoot(),
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
-    try {
-      const res = await fetch(`${url}/api/v1/status`);
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not become ready:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url, output: () => out };
-}
-
-async function stopProcess(p: Proc): Promise<number | null> {
-  if (p.child.exitCode !== null) return p.child.exitCode;
-  const exited = new Promise<number | null>((ok) => p.child.once('exit', (code) => ok(code)));
-  p.child.kill('SIGTERM');
-  return exited;
-}
-
 describe('playground data survives a restart of the server process', () => {
-  let build: string;
+  let build: ReturnType<typeof buildServer>;
   let dataDir: string;
-  let running: Proc | undefined;
+  let running: ServerProcess | undefined;
 
   beforeAll(() => {
     build = buildServer();
@@ -196,15 +139,14 @@ describe('playground data survives a restart of the server process', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (running) await stopProcess(running);
+    if (running) await stopServerProcess(running);
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(build, { recursive: true, force: true });
+    build.dispose();
   });
 
   it('keeps the target and the deployment (same id and resourceVersion) across SIGTERM and start', async () => {
-    const main = join(build, 'apps', 'server', 'src', 'main.js');
-    const port = await freePort();
-    running = await startProcess(main, dataDir, port);
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()) };
+    running = await startServerProcess(build.main, env);
     const base = `${running.url}/api/v1/namespaces/default`;
 
     const ns = await fetch(`${running.url}/namespaces/v1/namespaces/default`);
@@ -221,11 +163,11 @@ describe('playground data survives a restart of the server process', () => {
     expectAppManagerShape('Deployment', deployment);
     expectPlaygroundDefaults(deployment);
 
-    const code = await stopProcess(running);
+    const code = await stopServerProcess(running);
     if (code !== 0) throw new Error(`SIGTERM: the server exited with ${code}:\n${running.output()}`);
     running = undefined;
 
-    running = await startProcess(main, dataDir, port);
+    running = await startServerProcess(build.main, env);
     const t2 = await fetch(`${base}/deployment-targets/vvp-jobs`);
     expect(t2.status).toBe(200);
     const target2 = (await t2.json()) as any;

@@ -4,6 +4,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { loadConfig } from '../../libs/config/src/config';
+import { PrismaService } from '../../libs/persistence/src/prisma.service';
 
 // The whole server (both APIs, real PostgreSQL from global-setup) in the test process.
 
@@ -26,14 +27,33 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const http = request(app.getHttpServer());
-  return { app, http, close: () => app.close() };
+  openServers++;
+  const close = async () => {
+    // what this suite created is handed to the namespace terminator, so deployments a suite left
+    // RUNNING do not keep the reconciler of later suites busy
+    openServers--;
+    if (openServers === 0 && createdNamespaces.size) {
+      await app
+        .get(PrismaService)
+        .$executeRaw`UPDATE namespaces SET lifecycle_phase = 'LIFECYCLE_PHASE_TERMINATING' WHERE name = ANY(${[...createdNamespaces]}::text[])`
+        .catch(() => undefined);
+      createdNamespaces.clear();
+    }
+    await app.close();
+  };
+  return { app, http, close };
 }
+
+/** Namespaces created by this test file (each file has its own module registry), retired when its last server closes. */
+const createdNamespaces = new Set<string>();
+let openServers = 0;
 
 /** A fresh namespace per test (tests share one database). */
 export async function createNamespace(http: TestAgent, prefix = 'ns'): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   const res = await http.post('/namespaces/v1/namespaces').send({ name: `namespaces/${name}` });
   if (res.status !== 200) throw new Error(`cannot create namespace: ${res.status} ${JSON.stringify(res.body)}`);
+  createdNamespaces.add(name);
   return name;
 }
 

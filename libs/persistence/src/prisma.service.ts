@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { Prisma, PrismaClient } from '../../../generated/prisma/client';
@@ -7,7 +7,7 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] & Pr
 
 /** The one database client of the process (Prisma 7 over the `pg` driver adapter). */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   /** the pool Prisma's adapter uses; also serves `queryRows` */
   readonly pool: Pool;
 
@@ -43,7 +43,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** The last shutdown phase: every module's onModuleDestroy (e.g. the reconciler's stop) has run and the HTTP server is closed. */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     if (!this.pool.ended && !this.pool.ending) await this.pool.end();
   }

@@ -268,7 +268,8 @@ export class DeploymentReconciler implements KindReconciler {
         const job = (await this.store.findRow(tx, d.namespace, this.jobs, intent.jobId!))!;
         const rs = await this.runtime.jobStatus(job.id);
         if (rs.state === 'INITIALIZING') return next(intent, poll);
-        if (rs.state === 'RUNNING' || rs.state === 'FINISHED') {
+        // a job that did start counts as started even if it has already failed or finished since
+        if (rs.state === 'RUNNING' || rs.state === 'FINISHED' || rs.startedAt) {
           const started = await this.store.writeVersion(tx, job, {
             metadata: job.metadata,
             spec: job.spec,
@@ -286,7 +287,7 @@ export class DeploymentReconciler implements KindReconciler {
           await this.emit(tx, d, 'JOB_SUCCESSFULLY_STARTED', 'The job was started successfully.', job.id);
           await this.setRunning(tx, d, started);
           await this.emit(tx, d, 'STATE_TRANSITION_IS_COMPLETED', `Deployment "${d.name}" is RUNNING.`, job.id);
-          if (rs.state === 'FINISHED') await this.observeRunningJob(tx, d, started, memory);
+          if (rs.state !== 'RUNNING') await this.observeRunningJob(tx, d, started, memory);
           return done();
         }
         await this.finishJob(tx, job, 'FAILED', { message: rs.failure ?? `The job is ${rs.state}.`, reason: 'JobStartFailed', failedAt: now() });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ResolvedConfig, SERVER_CONFIG } from '../../../config/src/config';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import { DeploymentReconciler } from './deployment.reconciler';
@@ -21,7 +21,7 @@ export interface ReconcilerStats {
 }
 
 @Injectable()
-export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('Reconciler');
   private readonly handlers = new Map<string, KindReconciler>();
   private running = false;
@@ -42,6 +42,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.register(sessionClusters);
   }
 
+  /**
+   * Steps run at once: RECONCILER_CONCURRENCY, but never more than half the connection pool, so the
+   * controller cannot starve the API of connections.
+   */
+  get concurrency(): number {
+    return Math.max(1, Math.min(this.config.reconciler.concurrency, Math.floor(this.config.databasePoolSize / 2)));
+  }
+
   register(handler: KindReconciler): void {
     this.handlers.set(handler.kind, handler);
   }
@@ -54,7 +62,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.config.reconciler.enabled) this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database pool closes (PrismaService closes it in onApplicationShutdown). */
+  async onModuleDestroy(): Promise<void> {
     await this.stop();
   }
 
@@ -101,7 +110,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     await this.db.$executeRaw`WITH woken AS (DELETE FROM reconcile_wakeups RETURNING resource_id)
       UPDATE reconcile_queue q SET next_run_at = now() FROM (SELECT DISTINCT resource_id FROM woken) w WHERE q.resource_id = w.resource_id`;
     const due = await this.db.$queryRaw<{ id: string }[]>`SELECT resource_id::text AS id FROM reconcile_queue
-      WHERE next_run_at <= now() ORDER BY next_run_at LIMIT ${this.config.reconciler.concurrency * 8}`;
+      WHERE next_run_at <= now() ORDER BY next_run_at LIMIT ${this.concurrency * 8}`;
     let steps = 0;
     const queue = [...due];
     const worker = async () => {
@@ -109,7 +118,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         if (await this.step(item.id)) steps++;
       }
     };
-    await Promise.all(Array.from({ length: this.config.reconciler.concurrency }, worker));
+    await Promise.all(Array.from({ length: this.concurrency }, worker));
     steps += await this.terminator.tick();
     return steps;
   }
