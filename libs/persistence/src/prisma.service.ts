@@ -12,7 +12,10 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   readonly pool: Pool;
 
   constructor(connectionString: string, poolSize = 20) {
-    const pool = new Pool({ connectionString, max: poolSize });
+    // A database that accepts connections but never answers (frozen host, network partition) must not
+    // hang requests: connecting and every query are bounded, and the error is answered with 503.
+    // (The query bound is generous: a query may legitimately wait on a row lock held by another writer.)
+    const pool = new Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000, query_timeout: 10_000 });
     // an idle client's backend error (e.g. the database shutting down) must not crash the process;
     // the adapter installs this handler only on pools it creates itself
     pool.on('error', () => undefined);

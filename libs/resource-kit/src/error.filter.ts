@@ -20,7 +20,7 @@ const PLATFORM_CODES: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
-const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ECONN|database system is (starting|shutting) up|terminating connection|Can't reach database|DatabaseNotReachable|the database system is in recovery/i;
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ECONN|database system is (starting|shutting) up|terminating connection|Can't reach database|DatabaseNotReachable|the database system is in recovery|timeout exceeded when trying to connect|Query read timeout|connection timeout/i;
 
 /** Turns anything thrown during a request into the documented error shape. Never leaks a stack trace. */
 export function toApiError(err: unknown): ApiError {
