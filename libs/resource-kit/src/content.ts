@@ -161,6 +161,11 @@ export function contentMiddleware(options: ContentOptions) {
   };
 }
 
+/** A response body that is already JSON text (e.g. a list assembled by PostgreSQL). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /** What a handler returns when the status is not the route's default (e.g. 201 on a PUT that created). */
 export class Reply<T = unknown> {
   constructor(
@@ -191,6 +196,13 @@ export class ContentInterceptor implements NestInterceptor {
           // Nest sets the route's status before the handler runs and not again when replying
           res.status(result.status);
           body = result.body;
+        }
+        if (body instanceof RawJson) {
+          if (res.locals.format !== 'yaml') {
+            res.type('application/json');
+            return body.text;
+          }
+          body = JSON.parse(body.text);
         }
         const version = (body as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
         if (typeof version === 'number') res.setHeader('ETag', `"${version}"`);
