@@ -1,3 +1,5 @@
+import { apply } from 'json-merge-patch';
+
 // RFC 7386 JSON merge patch: objects merge key by key, `null` removes a key, anything else
 // (arrays included) replaces. Inputs were already checked by guardDocument (no prototype keys).
 
@@ -7,14 +9,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** RFC 7386 via the `json-merge-patch` package, on copies (the package mutates its target). */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return clone(patch);
-  const result: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = applyMergePatch(result[key], value);
-  }
-  return result;
+  return apply(clone(target) ?? {}, clone(patch));
 }
 
 export function clone<T>(v: T): T {
