@@ -120,7 +120,8 @@ describe('load', () => {
     );
     expect(errors.slice(0, 20)).toEqual([]);
     expect(server.child.exitCode).toBeNull();
-    expect(Math.abs(rssEnd - rssWarm) / rssWarm).toBeLessThanOrEqual(0.2);
+    // growth is what a leak looks like; V8 returning heap pages to the OS (a drop) is not held against it
+    expect((rssEnd - rssWarm) / rssWarm).toBeLessThanOrEqual(0.2);
     // the data is consistent after the run: every seeded deployment there, no temporary one left
     const list = await send(url, 'GET', `${API}/deployments`);
     expect(list.status).toBe(200);
