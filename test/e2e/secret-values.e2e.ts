@@ -182,7 +182,7 @@ describe('secret values', () => {
     // PATCH with a value re-encrypts (fresh IV)
     const next = secretText('pw2');
     const patched = expectSecret(await server.http.patch(`${url}/db-password`).set('Content-Type', 'application/yaml').send(`spec:\n  value: ${next}\n`));
-    expect(patched.metadata.resourceVersion).toBe(4);
+    expect(patched.metadata.resourceVersion).toBe(3); // the `value: null` PATCH changed nothing, so it made no version
     expect(JSON.stringify(patched)).not.toContain(next);
     const restored = await storedSpec(ns, 'db-password');
     expect(SecretCipher.withKey(KEY).decrypt(restored.encryptedValue, secretAad(ns, 'db-password'))).toBe(next);
@@ -194,7 +194,7 @@ describe('secret values', () => {
 
     // DELETE → 200 with the deleted resource, redacted; then 404
     const deleted = expectSecret(await server.http.delete(`${url}/db-password`));
-    expect(deleted.metadata).toMatchObject({ id: created.metadata.id, resourceVersion: 4 });
+    expect(deleted.metadata).toMatchObject({ id: created.metadata.id, resourceVersion: 3 });
     expect((await server.http.get(`${url}/db-password`)).status).toBe(404);
     expect((await server.http.delete(`${url}/db-password`)).status).toBe(404);
     expect((await server.http.patch(`${url}/db-password`).send({ spec: { value: 'x' } })).status).toBe(404);

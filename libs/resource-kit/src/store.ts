@@ -261,13 +261,17 @@ export class ResourceStore {
     if (Object.keys(systemAnnotations).length) {
       metadata.annotations = { ...systemAnnotations, ...((metadata.annotations as Record<string, string>) ?? {}) };
     }
+    const status = doc.status === undefined ? existing.status : doc.status;
+    if (sameJson(metadata, existing.metadata) && sameJson(doc.spec, existing.spec) && sameJson(status, existing.status)) {
+      return existing; // a write that changes nothing is not a new version (as in Kubernetes)
+    }
     const next: StoredRow = {
       ...existing,
       resourceVersion: existing.resourceVersion + 1,
       modifiedAt: new Date(),
       metadata,
       spec: doc.spec,
-      status: doc.status === undefined ? existing.status : doc.status,
+      status,
     };
     await tx.resource.update({
       where: { id: existing.id },
@@ -311,10 +315,7 @@ export class ResourceStore {
 
   /** Create inside an existing transaction (used by create, PUT-create, and kinds created by the system). */
   async createIn(ctx: WriteContext, strategy: KindStrategy, doc: ResourceDoc): Promise<StoredRow> {
-    if (strategy.nameRule) {
-      const nameErr = nameErrors(doc.metadata.name, strategy.nameRule);
-      if (nameErr.length) throw ApiError.validation(nameErr);
-    }
+    // (the name rule is checked with everything else in validateOrThrow: one answer lists every problem)
     await strategy.prepareForCreate?.(doc, ctx);
     await this.validateOrThrow(doc, strategy, ctx);
     return this.insert(ctx, strategy, doc);
