@@ -24,7 +24,7 @@ const shuttingDown = new WeakSet<INestApplication>();
 /** The Nest application, fully wired, on an already migrated database (used by main and by the tests). */
 export async function createApp(config: ResolvedConfig, options: { logDestination?: DestinationStream } = {}): Promise<INestApplication> {
   const pino = createPino(config, options.logDestination);
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: new PinoLogger(pino) });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger: new PinoLogger(pino), abortOnError: false });
   const express = app.getHttpAdapter().getInstance() as Express;
   express.disable('x-powered-by');
   const db = app.get(PrismaService);

@@ -14,7 +14,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = new Logger('Server');
-  const server = await startServer(config);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    // settings that can only be checked once the modules load (e.g. GLOBAL_DEPLOYMENT_DEFAULTS)
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   log.log(`Serving the Application Manager and Platform APIs on ${server.url} (Swagger UI: ${server.url}/swagger)`);
   let stopping = false;
   const shutdown = (signal: string) => {

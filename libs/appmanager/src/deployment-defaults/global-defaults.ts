@@ -1,5 +1,7 @@
 import * as yaml from 'js-yaml';
+import { ConfigError } from '../../../config/src/config';
 import { deepMerge, isPlainObject } from '../../../resource-kit/src/merge-patch';
+import { normalizeStrategyKinds, requestContract } from '../contract';
 
 // Built-in global deployment defaults (vvp-api.md 4.10: values two independent clients copied from
 // real server output). GLOBAL_DEPLOYMENT_DEFAULTS (a YAML or JSON document, like the Helm value
@@ -38,10 +40,20 @@ export const BUILT_IN_GLOBAL_DEFAULTS: Record<string, unknown> = {
 
 export function globalDefaultsSpec(override?: string): Record<string, unknown> {
   if (!override) return deepMerge(BUILT_IN_GLOBAL_DEFAULTS);
-  const parsed = yaml.load(override, { schema: yaml.CORE_SCHEMA });
-  if (!isPlainObject(parsed)) throw new Error('GLOBAL_DEPLOYMENT_DEFAULTS must be a YAML or JSON object');
+  let parsed: unknown;
+  try {
+    parsed = yaml.load(override, { schema: yaml.CORE_SCHEMA });
+  } catch (e) {
+    throw new ConfigError(`GLOBAL_DEPLOYMENT_DEFAULTS is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError('GLOBAL_DEPLOYMENT_DEFAULTS must be a YAML or JSON object (a deployment spec, or a document with `spec`)');
   // accept either a bare spec or a DeploymentDefaults-like document with `spec`
   const spec = isPlainObject(parsed.spec) ? parsed.spec : parsed;
+  normalizeStrategyKinds(spec);
+  const errors = requestContract.validate('DeploymentSpec', spec, 'spec');
+  if (errors.length) {
+    throw new ConfigError(`GLOBAL_DEPLOYMENT_DEFAULTS is not a valid deployment spec: ${errors.map((e) => `${e.attribute} ${e.message}`).join('; ')}`);
+  }
   return deepMerge(BUILT_IN_GLOBAL_DEFAULTS, spec);
 }
 
