@@ -81,7 +81,7 @@ describe('graceful shutdown', () => {
     return { release: () => req.destroy() };
   }
 
-  it('a second SIGTERM, or SHUTDOWN_TIMEOUT_MS, forces the exit (code 1) while a request hangs; the next start recovers', async () => {
+  it('a second SIGTERM forces the exit (code 1) while a request hangs; a stalled client is cut off after half of SHUTDOWN_TIMEOUT_MS; the next start recovers', async () => {
     const port1 = await freePort();
     const p1 = await startServerProcess(build.main, { PORT: String(port1), DATA_DIR: dataDir, LOG_LEVEL: 'error', AUTH_MODE: 'none' });
     const h1 = hangingRequest(port1);
@@ -95,16 +95,17 @@ describe('graceful shutdown', () => {
     h1.release();
 
     const port2 = await freePort();
-    const p2 = await startServerProcess(build.main, { PORT: String(port2), DATA_DIR: dataDir, LOG_LEVEL: 'error', AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '700' });
+    // a client that stalls is cut off after half of SHUTDOWN_TIMEOUT_MS: the shutdown still completes (exit 0)
+    const p2 = await startServerProcess(build.main, { PORT: String(port2), DATA_DIR: dataDir, LOG_LEVEL: 'error', AUTH_MODE: 'none', SHUTDOWN_TIMEOUT_MS: '4000' });
     const h2 = hangingRequest(port2);
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
-    expect(await stopServerProcess(p2)).toBe(1);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await stopServerProcess(p2)).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1800);
+    expect(Date.now() - started).toBeLessThan(4000);
     h2.release();
 
-    // the forced exits left PostgreSQL running: the next start stops that orphan, and a clean stop ends it
+    // the forced exit left PostgreSQL running: the next start stops that orphan, and a clean stop ends it
     const p3 = await startServerProcess(build.main, { PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'error', AUTH_MODE: 'none' });
     expect((await fetch(`${p3.url}/readyz`)).status).toBe(200);
     expect(await stopServerProcess(p3)).toBe(0);

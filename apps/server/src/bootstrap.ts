@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { DestinationStream } from 'pino';
 import { Reconciler } from '../../../libs/appmanager/src/reconciler/reconciler.service';
-import { ResolvedConfig, ServerConfig } from '../../../libs/config/src/config';
+import { ResolvedConfig, SERVER_CONFIG, ServerConfig } from '../../../libs/config/src/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../../libs/persistence/src/embedded-postgres';
 import { applyMigrations } from '../../../libs/persistence/src/migrations';
 import { NamespacesService } from '../../../libs/platform/src/namespaces/namespaces.service';
@@ -83,18 +83,30 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
 }
 
-/** Waits until the HTTP server has answered every request in flight and closed every connection. */
-function drainHttp(server: Server): Promise<void> {
+/**
+ * Waits until the HTTP server has answered every request in flight and closed every connection. A
+ * client that stalls (e.g. a body that never completes) is cut off after `graceMs`, so it cannot
+ * hold the shutdown until the forced exit.
+ */
+function drainHttp(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     // keep-alive connections become idle once their response is written: close them as they do
     const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {
       clearInterval(idle);
+      clearTimeout(cutOff);
       resolve();
     });
     server.closeIdleConnections();
   });
+}
+
+/** Waits (up to `graceMs`) until no database connection is checked out: handlers whose client went away may still be running. */
+async function waitForIdlePool(db: PrismaService, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (db.pool.totalCount - db.pool.idleCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /**
@@ -106,10 +118,13 @@ async function gracefulStop(app: INestApplication, embedded: EmbeddedDatabase | 
   const log = new Logger('Shutdown');
   shuttingDown.add(app);
   try {
-    await drainHttp(app.getHttpServer() as Server);
+    // half the shutdown budget for the HTTP side, the rest for the reconciler step and the database
+    const graceMs = Math.floor(app.get<ResolvedConfig>(SERVER_CONFIG).shutdownTimeoutMs / 2);
+    await drainHttp(app.getHttpServer() as Server, graceMs);
     log.log('HTTP server closed (requests in flight answered)');
     await app.get(Reconciler).stop();
     log.log('reconciler stopped');
+    await waitForIdlePool(app.get(PrismaService), graceMs);
     await app.close();
     log.log('database pool closed');
   } finally {
