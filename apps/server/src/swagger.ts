@@ -68,6 +68,8 @@ export function setupSwagger(app: INestApplication): void {
   const http = app.getHttpAdapter();
   http.get('/api/swagger.json', (_req: Request, res: Response) => res.json(appManager));
   http.get('/swagger.json', (_req: Request, res: Response) => res.json(platform));
+  // the UI's asset links are relative to /swagger: send /swagger/ there instead of serving a page without styles
+  app.use((req: Request, res: Response, next: () => void) => (req.path === '/swagger/' && req.originalUrl.split('?')[0] === '/swagger/' ? res.redirect(301, '/swagger') : next()));
   SwaggerModule.setup('swagger', app, appManager, {
     raw: false,
     explorer: true,
