@@ -74,6 +74,9 @@ describe('lifecycle flows', () => {
     await server.http.get(`${api(ns)}/deployments/flow`).expect(404);
     expect(await jobsOf(ns, created.metadata.id)).toEqual([]);
     expect(await eventNames(ns, created.metadata.id)).toEqual([]);
+    // the two transitions (→ RUNNING, → CANCELLED) are counted in /metrics
+    const metrics = (await server.http.get('/metrics').expect(200)).text;
+    expect(Number(/^reconciler_transitions_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
   });
 
   it('accepts a PATCH of the whole object as a client read it, ignoring its status and stale resourceVersion', async () => {

@@ -134,6 +134,7 @@ describe('metrics', () => {
       'reconciler_queue_depth',
       'reconciler_ticks_total',
       'reconciler_steps_total',
+      'reconciler_transitions_total',
       'reconciler_errors_total',
       'db_pool_connections',
       'db_pool_idle_connections',

@@ -46,7 +46,7 @@ export class Metrics {
       },
     });
     const stats = sources.reconcilerStats;
-    const statCounter = (name: string, help: string, key: 'ticks' | 'steps' | 'errors') =>
+    const statCounter = (name: string, help: string, key: 'ticks' | 'steps' | 'transitions' | 'errors') =>
       new Counter({
         name,
         help,
@@ -58,6 +58,7 @@ export class Metrics {
       });
     statCounter('reconciler_ticks_total', 'Passes of the reconcile loop over the work queue', 'ticks');
     statCounter('reconciler_steps_total', 'Reconcile steps taken (each one transaction moving one resource towards its goal)', 'steps');
+    statCounter('reconciler_transitions_total', 'Transitions the reconciler completed (or gave up: FAILED) in this process', 'transitions');
     statCounter('reconciler_errors_total', 'Failed reconcile ticks and steps (retried)', 'errors');
 
     const byState = (name: string, help: string, kind: string) =>

@@ -16,6 +16,8 @@ import { QueueRow } from './work-queue';
 export interface ReconcilerStats {
   ticks: number;
   steps: number;
+  /** transitions that ended (an intent was completed or given up) */
+  transitions: number;
   errors: number;
   lastError?: string;
 }
@@ -27,7 +29,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private running = false;
   private loop?: Promise<void>;
   private wakeTimer?: { resolve: () => void; timer: NodeJS.Timeout };
-  readonly stats: ReconcilerStats = { ticks: 0, steps: 0, errors: 0 };
+  readonly stats: ReconcilerStats = { ticks: 0, steps: 0, transitions: 0, errors: 0 };
 
   constructor(
     private readonly db: PrismaService,
@@ -142,6 +144,7 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
           next_run_at = CASE WHEN ${nextSql}::int IS NULL THEN NULL ELSE now() + make_interval(secs => ${nextSql}::int / 1000.0) END,
           updated_at = now() WHERE resource_id = ${resourceId}::uuid`;
         this.stats.steps++;
+        if (rows[0].intent !== null && result.intent === null) this.stats.transitions++;
         return true;
       });
     } catch (err) {
