@@ -625,3 +625,26 @@ function mergeSpec(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   }
   return out;
 }
+
+describe('one answer lists every problem', () => {
+  let server: import('../support/app').TestServer;
+  beforeAll(async () => (server = await (await import('../support/app')).startTestServer()));
+  afterAll(() => server.close());
+
+  it('a bad name, a non-string label, an unknown state and a string parallelism → four errors, nothing written', async () => {
+    const { createNamespace } = await import('../support/app');
+    const ns = await createNamespace(server.http, 'many');
+    const url = `/api/v1/namespaces/${ns}/deployments`;
+    await server.http.post(`/api/v1/namespaces/${ns}/deployment-targets`).send({ metadata: { name: 't' }, spec: {} }).expect(201);
+    const res = await server.http.post(url).send({
+      metadata: { name: 'Not_A_Label', labels: { team: 7 } },
+      spec: { state: 'RUNNIN', deploymentTargetName: 't', template: { spec: { parallelism: 'one', artifact: { kind: 'JAR', jarUri: 'https://x/y.jar' } } } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.kind).toBe('ApiValidationException');
+    expect(res.body.errors.map((e: { attribute: string }) => e.attribute).sort()).toEqual(
+      ['metadata.labels.team', 'metadata.name', 'spec.state', 'spec.template.spec.parallelism'].sort(),
+    );
+    expect((await server.http.get(url)).body.items).toEqual([]);
+  });
+});

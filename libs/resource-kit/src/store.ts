@@ -83,7 +83,7 @@ export function userDocFromBody(body: unknown, namespace: string, strategy: Kind
   if (errors.length) throw ApiError.validation(errors);
   const meta = rawMeta as Record<string, unknown>;
   if (meta.namespace !== undefined && meta.namespace !== null && meta.namespace !== namespace) {
-    throw ApiError.field('metadata.namespace', `must be "${namespace}" (the namespace in the URL) or omitted`);
+    errors.push({ attribute: 'metadata.namespace', message: `must be "${namespace}" (the namespace in the URL) or omitted` });
   }
   const metadata: Record<string, unknown> = {};
   if (meta.name !== undefined && meta.name !== null) metadata.name = meta.name;
@@ -106,8 +106,8 @@ export function userDocFromBody(body: unknown, namespace: string, strategy: Kind
   for (const key of strategy.userMetadata ?? []) {
     if (meta[key] !== undefined && meta[key] !== null && !ENVELOPE_KEYS.has(key)) metadata[key] = meta[key];
   }
-  if (errors.length) throw ApiError.validation(errors);
-  return { metadata, spec: dropNulls(rawSpec) as Record<string, unknown> };
+  // reported together with the kind's own validation, so one answer lists every problem
+  return { metadata, spec: dropNulls(rawSpec) as Record<string, unknown>, ...(errors.length ? { inputErrors: errors } : {}) };
 }
 
 @Injectable()
@@ -211,7 +211,11 @@ export class ResourceStore {
   // ---------- writes ----------
 
   private async validateOrThrow(doc: ResourceDoc, strategy: KindStrategy, ctx: WriteContext): Promise<void> {
-    const errors = [...(strategy.nameRule ? nameErrors(doc.metadata.name, strategy.nameRule) : []), ...(await strategy.validate(doc, ctx))];
+    const errors = [
+      ...(doc.inputErrors ?? []),
+      ...(strategy.nameRule ? nameErrors(doc.metadata.name, strategy.nameRule) : []),
+      ...(await strategy.validate(doc, ctx)),
+    ];
     if (errors.length) throw ApiError.validation(errors);
   }
 

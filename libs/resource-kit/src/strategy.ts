@@ -11,6 +11,8 @@ export interface ResourceDoc {
   spec: Record<string, unknown>;
   /** set only by prepare hooks (the system owns status) */
   status?: Record<string, unknown> | null;
+  /** envelope problems found while reading the body, reported with the kind's validation */
+  inputErrors?: FieldError[];
 }
 
 export interface StoredRow {

@@ -34,7 +34,7 @@ export class SavepointsService {
     const givenSpecVersion = isPlainObject(rawAnnotations) ? rawAnnotations[SPEC_VERSION_ANNOTATION] : undefined;
     const doc = userDocFromBody(body, namespace, this.strategy);
 
-    const errors: FieldError[] = [];
+    const errors: FieldError[] = [...(doc.inputErrors ?? [])];
     const deploymentId = doc.metadata.deploymentId;
     if (deploymentId === undefined) errors.push({ attribute: 'metadata.deploymentId', message: 'is required' });
     else if (typeof deploymentId !== 'string' || !isUuid(deploymentId)) errors.push({ attribute: 'metadata.deploymentId', message: 'must be a uuid' });
