@@ -42,6 +42,9 @@ export class SavepointsService {
     errors.push(...requestContract.validate('SavepointSpec', doc.spec, 'spec'));
     const location = doc.spec.savepointLocation;
     if (typeof location === 'string' && location.trim() === '') errors.push({ attribute: 'spec.savepointLocation', message: 'must not be empty' });
+    else if (typeof location === 'string' && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\S+$/.test(location)) {
+      errors.push({ attribute: 'spec.savepointLocation', message: 'must be an absolute URI with a scheme, e.g. s3://bucket/savepoints/savepoint-1 or file:///data/savepoint-1' });
+    }
     if (location === undefined && doc.spec.flinkSavepointId !== undefined) {
       errors.push({ attribute: 'spec.flinkSavepointId', message: 'can only be given with spec.savepointLocation (registering an existing snapshot)' });
     }
