@@ -23,8 +23,9 @@ function mediaType(header: string): string {
   return header.split(';')[0].trim().toLowerCase();
 }
 
+/** JSON and structured `+json` types; not a JSON Patch (RFC 6902) document, whose operations this API does not take. */
 function isJsonType(t: string): boolean {
-  return JSON_TYPES.has(t) || t.endsWith('+json');
+  return JSON_TYPES.has(t) || (t.endsWith('+json') && t !== 'application/json-patch+json');
 }
 
 /** Picks the response format from `Accept`; throws 406 when nothing we produce is acceptable. */
@@ -146,7 +147,7 @@ export function contentMiddleware(options: ContentOptions) {
     req.on('end', () => {
       if (done) return;
       done = true;
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const raw = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''); // a UTF-8 byte order mark is not content
       if (raw.trim() === '') {
         req.body = undefined;
         return next();
