@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createNamespace, startTestServer, TestServer } from '../support/app';
+import * as shared from '../support/errors';
 
 // Hostile and malformed input: every bad request gets the documented error shape of its API family
 // and writes nothing (checked by reading back afterwards).
@@ -29,51 +30,13 @@ function record(res: Response): Response {
   return res;
 }
 
-function expectNoStack(res: Response): void {
-  const text = res.text ?? '';
-  expect(text).not.toMatch(/\n\s+at [^\n]+:\d+:\d+/);
-  expect(text).not.toMatch(/"stack"\s*:/);
-  expect(text).not.toMatch(/node_modules|\.ts:\d+/);
-}
-
+// The shared strict checks, recording each response first so the last test can re-check them all.
 function expectApiException(res: Response, status: number): void {
-  record(res);
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({
-    kind: 'ApiException',
-    apiVersion: 'v1',
-    message: expect.any(String),
-    reason: expect.any(String),
-    statusCode: status,
-    context: expect.any(Object),
-  });
-  expectNoStack(res);
+  shared.expectApiException(record(res), status);
 }
 
 function expectValidation(res: Response, attribute?: string | RegExp): void {
-  record(res);
-  expect(res.status).toBe(400);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({
-    kind: 'ApiValidationException',
-    apiVersion: 'v1',
-    message: expect.any(String),
-    statusCode: 400,
-    errors: expect.any(Array),
-  });
-  const errors = res.body.errors as { attribute: unknown; message: unknown }[];
-  expect(errors.length).toBeGreaterThan(0);
-  for (const e of errors) {
-    expect(typeof e.attribute).toBe('string');
-    expect(typeof e.message).toBe('string');
-  }
-  if (attribute !== undefined) {
-    const attrs = errors.map((e) => e.attribute as string);
-    if (typeof attribute === 'string') expect(attrs).toContain(attribute);
-    else expect(attrs.some((a) => attribute.test(a))).toBe(true);
-  }
-  expectNoStack(res);
+  shared.expectValidation(record(res), attribute);
 }
 
 /** 400 in either AppManager shape (validation or plain ApiException). */
@@ -85,12 +48,7 @@ function expectAppManager400(res: Response): void {
 }
 
 function expectPlatformError(res: Response, status: number, code?: string): void {
-  record(res);
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toMatchObject({ code: expect.any(String), description: expect.any(String), cause: null, ok: false });
-  if (code) expect(res.body.code).toBe(code);
-  expectNoStack(res);
+  shared.expectPlatformError(record(res), status, code);
 }
 
 describe('bad input', () => {
@@ -449,7 +407,7 @@ describe('bad input', () => {
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/yaml/);
       expect(res.text).toMatch(/kind: ApiException/);
-      expectNoStack(res);
+      shared.expectNoStack(res);
     });
   });
 
@@ -546,7 +504,7 @@ describe('bad input', () => {
         const res = record(await http.get(url));
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
-        expectNoStack(res);
+        shared.expectNoStack(res);
       }
       await expectNoWrite(async () => {
         const res = record(await http.put(`${base()}/a%00b`).send(deploymentBody('a\u0000b')));
@@ -576,7 +534,7 @@ describe('bad input', () => {
 
     it('no error response seen in this suite contains a stack trace', () => {
       expect(errorResponses.length).toBeGreaterThan(50);
-      for (const res of errorResponses) expectNoStack(res);
+      for (const res of errorResponses) shared.expectNoStack(res);
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createNamespace, FAST_RUNTIME, startTestServer, TestServer } from '../support/app';
+import { expectApiException } from '../support/errors';
 
 // Concurrent writers on one row never lose an update, and If-Match preconditions are honoured on
 // PATCH, PUT and DELETE (412 ApiException, nothing written).
@@ -17,18 +18,6 @@ function deploymentBody(name: string, spec: Record<string, unknown> = {}): Recor
       ...spec,
     },
   };
-}
-
-function expectApiException(res: Response, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual({
-    kind: 'ApiException',
-    apiVersion: 'v1',
-    message: expect.any(String),
-    reason: expect.any(String),
-    statusCode: status,
-    context: expect.any(Object),
-  });
 }
 
 describe('concurrency', () => {

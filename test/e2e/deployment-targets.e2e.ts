@@ -2,6 +2,7 @@ import * as yaml from 'js-yaml';
 import type { Response } from 'supertest';
 import { createNamespace, startTestServer, TestServer } from '../support/app';
 import { expectAppManagerShape } from '../support/contract';
+import { expectApiException, expectValidation } from '../support/errors';
 
 // Deployment targets (vvp-api.md 2.1 A6–A10, 4.7, 4.9; conventions.md names): create, list, get,
 // PUT upsert with an immutable spec, delete guarded by referencing deployments, the wide name rule.
@@ -19,19 +20,6 @@ function expectTarget(res: Response, status = 200): Json {
   expect(res.body).toMatchObject({ kind: 'DeploymentTarget', apiVersion: 'v1' });
   expect(res.headers.etag).toBe(`"${res.body.metadata.resourceVersion}"`);
   return res.body;
-}
-
-function expectApiException(res: Response, status: number): void {
-  expect({ status: res.status, kind: res.body.kind }).toEqual({ status, kind: 'ApiException' });
-  expect(res.body).toMatchObject({ apiVersion: 'v1', statusCode: status });
-  expect(typeof res.body.message).toBe('string');
-  expect(typeof res.body.reason).toBe('string');
-}
-
-function expectValidation(res: Response, attribute: string): void {
-  expect({ status: res.status, kind: res.body.kind }).toEqual({ status: 400, kind: 'ApiValidationException' });
-  expect(res.body).toMatchObject({ apiVersion: 'v1', statusCode: 400 });
-  expect((res.body.errors as { attribute: string }[]).map((e) => e.attribute)).toContain(attribute);
 }
 
 describe('deployment targets', () => {

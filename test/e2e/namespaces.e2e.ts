@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { createNamespace, eventually, FAST_RUNTIME, startTestServer, TestServer } from '../support/app';
 import { expectAppManagerShape, expectPlatformShape } from '../support/contract';
+import { expectPlatformError } from '../support/errors';
 
 // Namespaces on the Platform API (vvp-api.md 2.2 P1–P6, 3.B, 4.7, 4.13, 5b) and the status endpoints
 // of the AppManager API (A1, A2).
@@ -10,13 +11,6 @@ type Json = Record<string, any>;
 
 function freshName(prefix = 'nst'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-function expectPlatformError(res: Response, status: number, code: string): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { code, cause: null, ok: false } });
-  expect(typeof res.body.description).toBe('string');
-  expect(res.body.description.length).toBeGreaterThan(0);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
 }
 
 function expectNamespace(ns: Json, name: string): void {

@@ -3,6 +3,7 @@ import { PrismaService } from '../../libs/persistence/src/prisma.service';
 import { Reconciler } from '../../libs/appmanager/src/reconciler/reconciler.service';
 import { createNamespace, eventually, FAST_RUNTIME, startTestServer, TestServer } from '../support/app';
 import { expectAppManagerShape } from '../support/contract';
+import { expectApiException, expectValidation } from '../support/errors';
 
 // Savepoints (vvp-api.md 2.1 A21–A24, 3.A Savepoint, 4.5; the operator of section 5 POSTs
 // {metadata:{deploymentId}} and polls until COMPLETED/FAILED): triggering on the running job,
@@ -23,22 +24,6 @@ function expectSavepoint(res: Response, status = 200): Json {
   expect(res.body.metadata.id).toMatch(UUID);
   expect(res.body.metadata.name).toBeUndefined();
   return res.body;
-}
-
-function expectApiException(res: Response, status: number): Json {
-  expect({ status: res.status, kind: res.body.kind, apiVersion: res.body.apiVersion, statusCode: res.body.statusCode }).toEqual({
-    status,
-    kind: 'ApiException',
-    apiVersion: 'v1',
-    statusCode: status,
-  });
-  expect(typeof res.body.message).toBe('string');
-  return res.body;
-}
-
-function expectValidation(res: Response, attribute: string): void {
-  expect({ status: res.status, kind: res.body.kind }).toEqual({ status: 400, kind: 'ApiValidationException' });
-  expect(res.body.errors.map((e: { attribute: string }) => e.attribute)).toContain(attribute);
 }
 
 describe('savepoints', () => {

@@ -12,6 +12,7 @@ import { SimulatedFlinkRuntime } from '../../libs/appmanager/src/runtime/simulat
 import { KEY_FILE_NAME, SecretCipher, secretAad } from '../../libs/appmanager/src/secret-values/secret-cipher';
 import { createNamespace, eventually, FAST_RUNTIME, startTestServer, testDatabaseUrl, TestServer } from '../support/app';
 import { expectAppManagerShape } from '../support/contract';
+import { expectValidation, expectValidationError } from '../support/errors';
 
 // Secret values (vvp-api.md 2.1 A25–A29, 3.A, 4.8): CRUD with the value encrypted at rest and never
 // returned; `${NAME}` references in jarUri and flinkConfiguration resolved only for the runtime; the
@@ -36,12 +37,6 @@ function expectSecret(res: Response, status = 200): Json {
   expect(res.body.spec).toEqual({ kind: 'PLAIN' }); // the redacted shape
   expect(res.body.status).toBeUndefined();
   return res.body;
-}
-
-function expectValidation(res: Response, attribute: string): Json {
-  expect({ status: res.status, kind: res.body.kind }).toEqual({ status: 400, kind: 'ApiValidationException' });
-  expect((res.body.errors as { attribute: string }[]).map((e) => e.attribute)).toContain(attribute);
-  return res.body.errors.find((e: Json) => e.attribute === attribute);
 }
 
 async function withDb<T>(fn: (db: Client) => Promise<T>): Promise<T> {
@@ -330,8 +325,8 @@ describe('secret references in deployments', () => {
       .post(`${api(ns)}/deployments`)
       .send(deployment('d', 'https://repo/${missing_jar}/app.jar', { 'a.password': '${present}', 'b.password': 'x-${Missing-Conf}-y', 'c.literal': '$plain {braces}' }));
     expect(res.body.errors).toHaveLength(2);
-    expect(expectValidation(res, 'spec.template.spec.artifact.jarUri').message).toContain('"missing_jar"');
-    expect(expectValidation(res, 'spec.template.spec.flinkConfiguration.b.password').message).toContain('"Missing-Conf"');
+    expect(expectValidationError(res, 'spec.template.spec.artifact.jarUri').message).toContain('"missing_jar"');
+    expect(expectValidationError(res, 'spec.template.spec.flinkConfiguration.b.password').message).toContain('"Missing-Conf"');
     expect(res.text).not.toContain(value);
     // PATCH to RUNNING is checked the same way; a stopped deployment may reference what does not exist yet
     await server.http.post(`${api(ns)}/deployments`).send(deployment('later', 'https://repo/${later}.jar', {}, { state: 'CANCELLED' })).expect(201);

@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { createNamespace, eventually, FAST_RUNTIME, startTestServer, TestServer } from '../support/app';
 import { expectAppManagerShape } from '../support/contract';
+import { expectApiException, expectValidationExactly } from '../support/errors';
 
 // Session clusters (vvp-api.md 2.1 A30–A35, 3.A SessionCluster, 4.3, 4.6, 4.7): CRUD and upsert,
 // validation with exact field paths, the rules that tie clusters, deployments and deployment targets
@@ -35,22 +36,6 @@ function expectCluster(res: Response, status = 200): Json {
   expect(res.body).toMatchObject({ kind: 'SessionCluster', apiVersion: 'v1' });
   expect(res.headers.etag).toBe(`"${res.body.metadata.resourceVersion}"`);
   return res.body;
-}
-
-function expectApiException(res: Response, status: number, reason?: string): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { kind: 'ApiException', apiVersion: 'v1', statusCode: status, ...(reason ? { reason } : {}) } });
-  expect(typeof res.body.message).toBe('string');
-  expect(typeof res.body.context).toBe('object');
-}
-
-/** 400 ApiValidationException whose errors name exactly `attributes` (in any order). */
-function expectValidation(res: Response, attributes: string[]): Json[] {
-  expect({ status: res.status, kind: res.body.kind }).toEqual({ status: 400, kind: 'ApiValidationException' });
-  expect(res.body).toMatchObject({ apiVersion: 'v1', statusCode: 400 });
-  expect(typeof res.body.message).toBe('string');
-  for (const e of res.body.errors) expect(typeof e.message).toBe('string');
-  expect((res.body.errors as Json[]).map((e) => e.attribute).sort()).toEqual([...attributes].sort());
-  return res.body.errors;
 }
 
 async function setupNamespace(server: TestServer, prefix: string): Promise<{ ns: string; url: string; api: string }> {
@@ -114,7 +99,7 @@ describe('session clusters (resources)', () => {
     expect(replaced.metadata).toMatchObject({ id: created.metadata.id, createdAt: created.metadata.createdAt, resourceVersion: 2 });
     expect(replaced.spec).toMatchObject({ flinkVersion: '1.20', numberOfTaskManagers: 3 });
     expect(replaced.status).toEqual({ state: 'STOPPED' });
-    expectValidation(await server.http.put(`${url}/put-me`).send(cluster('other-name')), ['metadata.name']);
+    expectValidationExactly(await server.http.put(`${url}/put-me`).send(cluster('other-name')), ['metadata.name']);
   });
 
   it('PATCH merges (RFC 7386): null removes a key, other fields stay', async () => {
@@ -130,27 +115,27 @@ describe('session clusters (resources)', () => {
     });
     expect(patched.metadata.resourceVersion).toBe(2);
     expectApiException(await server.http.patch(`${url}/missing`).send({ spec: { state: 'RUNNING' } }), 404);
-    expectValidation(await server.http.patch(`${url}/p`).send({ spec: { flinkVersion: null } }), ['spec.flinkVersion']);
+    expectValidationExactly(await server.http.patch(`${url}/p`).send({ spec: { flinkVersion: null } }), ['spec.flinkVersion']);
   });
 
   it('validation: 400 ApiValidationException with exact attributes', async () => {
     const { ns, url } = await setup();
-    const errs = expectValidation(await server.http.post(url).send(cluster('v', { state: 'SUSPENDED' })), ['spec.state']);
+    const errs = expectValidationExactly(await server.http.post(url).send(cluster('v', { state: 'SUSPENDED' })), ['spec.state']);
     expect(errs[0].message).toBe('must be one of STOPPED, RUNNING');
     const missingTarget = cluster('v');
     delete missingTarget.spec.deploymentTargetName;
-    expect(expectValidation(await server.http.post(url).send(missingTarget), ['spec.deploymentTargetName'])[0].message).toBe('is required');
-    expect(expectValidation(await server.http.post(url).send(cluster('v', { deploymentTargetName: 'nope' })), ['spec.deploymentTargetName'])[0].message).toBe(
+    expect(expectValidationExactly(await server.http.post(url).send(missingTarget), ['spec.deploymentTargetName'])[0].message).toBe('is required');
+    expect(expectValidationExactly(await server.http.post(url).send(cluster('v', { deploymentTargetName: 'nope' })), ['spec.deploymentTargetName'])[0].message).toBe(
       `deployment target "nope" does not exist in namespace "${ns}"`,
     );
-    expectValidation(await server.http.post(url).send({ metadata: { name: 'v' }, spec: {} }), ['spec.state', 'spec.deploymentTargetName', 'spec.flinkVersion']);
-    expectValidation(await server.http.post(url).send(cluster('v', { flinkVersion: '' })), ['spec.flinkVersion']);
-    expectValidation(await server.http.post(url).send(cluster('v', { numberOfTaskManagers: 0 })), ['spec.numberOfTaskManagers']);
-    expectValidation(await server.http.post(url).send(cluster('v', { numberOfTaskManagers: 'two' })), ['spec.numberOfTaskManagers']);
-    expectValidation(await server.http.post(url).send(cluster('v', { resources: { jobmanager: { cpu: 1, memory: 'lots' } } })), ['spec.resources.jobmanager.memory']);
-    expectValidation(await server.http.post(url).send(cluster('Bad_Name')), ['metadata.name']);
-    expectValidation(await server.http.post(url).send(cluster('-bad')), ['metadata.name']);
-    expectValidation(await server.http.post(url).send(cluster('x'.repeat(64))), ['metadata.name']);
+    expectValidationExactly(await server.http.post(url).send({ metadata: { name: 'v' }, spec: {} }), ['spec.state', 'spec.deploymentTargetName', 'spec.flinkVersion']);
+    expectValidationExactly(await server.http.post(url).send(cluster('v', { flinkVersion: '' })), ['spec.flinkVersion']);
+    expectValidationExactly(await server.http.post(url).send(cluster('v', { numberOfTaskManagers: 0 })), ['spec.numberOfTaskManagers']);
+    expectValidationExactly(await server.http.post(url).send(cluster('v', { numberOfTaskManagers: 'two' })), ['spec.numberOfTaskManagers']);
+    expectValidationExactly(await server.http.post(url).send(cluster('v', { resources: { jobmanager: { cpu: 1, memory: 'lots' } } })), ['spec.resources.jobmanager.memory']);
+    expectValidationExactly(await server.http.post(url).send(cluster('Bad_Name')), ['metadata.name']);
+    expectValidationExactly(await server.http.post(url).send(cluster('-bad')), ['metadata.name']);
+    expectValidationExactly(await server.http.post(url).send(cluster('x'.repeat(64))), ['metadata.name']);
     expect((await server.http.get(url)).body.items).toEqual([]);
   });
 
@@ -231,8 +216,8 @@ describe('session clusters (lifecycle)', () => {
 
     // while it runs: 400 for anything but spec.state and spec.numberOfTaskManagers; DELETE 409
     const changed = await server.http.patch(`${url}/life`).send({ spec: { flinkVersion: '1.20', flinkConfiguration: { a: null } } });
-    expectValidation(changed, ['spec.flinkConfiguration', 'spec.flinkVersion']);
-    expectValidation(await server.http.put(`${url}/life`).send(cluster('life', { state: 'RUNNING', flinkVersion: '1.20', flinkConfiguration: { a: 'b' } })), ['spec.flinkVersion']);
+    expectValidationExactly(changed, ['spec.flinkConfiguration', 'spec.flinkVersion']);
+    expectValidationExactly(await server.http.put(`${url}/life`).send(cluster('life', { state: 'RUNNING', flinkVersion: '1.20', flinkConfiguration: { a: 'b' } })), ['spec.flinkVersion']);
     expectApiException(await server.http.delete(`${url}/life`), 409, 'SessionClusterNotStopped');
 
     // scaling is allowed: UPDATING, then RUNNING again with a newer lastUpdateTime and the same startedAt
