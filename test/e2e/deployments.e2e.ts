@@ -9,6 +9,7 @@ import { expectApiException, expectValidationExactly } from '../support/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SPEC_VERSION = 'com.dataartisans.appmanager.controller.deployment.spec.version';
+const TRANSITIONING = 'com.dataartisans.appmanager.controller.deployment.transitioning';
 
 type Json = Record<string, any>;
 
@@ -61,21 +62,23 @@ describe('deployments', () => {
 
   // ---------- create and read ----------
 
-  it('POST creates (201) with id, resourceVersion 1, server metadata and status.state CANCELLED; GET by name and by id', async () => {
+  it('POST creates (201) with id, resourceVersion 1, server metadata and status.state TRANSITIONING (desired RUNNING); GET by name and by id', async () => {
     const { ns, url } = await setup();
     const created = expectDeployment(await server.http.post(url).send(deployment('one', { metadata: { labels: { app: 'x' } } })), 201);
     expect(created.metadata).toMatchObject({ name: 'one', namespace: ns, resourceVersion: 1, labels: { app: 'x' } });
     expect(created.metadata.id).toMatch(UUID);
     expect(Number.isNaN(Date.parse(created.metadata.createdAt))).toBe(false);
     expect(created.metadata.modifiedAt).toBe(created.metadata.createdAt);
-    expect(created.status).toEqual({ state: 'CANCELLED' });
-    expect(created.spec.state).toBe('RUNNING'); // from the global defaults
+    // desired RUNNING (from the global defaults) ≠ observed: TRANSITIONING from the start (vvp-api.md 4.1)
+    expect(created.status).toEqual({ state: 'TRANSITIONING' });
+    expect(created.metadata.annotations[TRANSITIONING]).toBe('true');
+    expect(created.spec.state).toBe('RUNNING');
 
     const byName = expectDeployment(await server.http.get(`${url}/one`));
     expect(byName).toEqual(created);
     const byId = expectDeployment(await server.http.get(`${url}/${created.metadata.id}`));
     expect(byId).toEqual(created);
-    expect(byId.status.state).toBe('CANCELLED');
+    expect(byId.status.state).toBe('TRANSITIONING');
 
     const list = await server.http.get(url);
     expect(list.status).toBe(200);
@@ -148,7 +151,7 @@ describe('deployments', () => {
     expect(replaced.spec.state).toBe('SUSPENDED');
     expect(replaced.spec.template.spec.parallelism).toBe(3);
     expect(replaced.spec.maxJobCreationAttempts).toBe(4);
-    expect(replaced.status.state).toBe('CANCELLED');
+    expect(replaced.status.state).toBe('TRANSITIONING'); // still on its way (no reconciler in this suite)
     // the name in the body must match the URL
     expectValidationExactly(await server.http.put(`${url}/upserted`).send(deployment('another-name')), ['metadata.name']);
   });

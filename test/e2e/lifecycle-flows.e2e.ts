@@ -58,7 +58,9 @@ describe('lifecycle flows', () => {
   it('create RUNNING → poll RUNNING → PATCH CANCELLED → poll CANCELLED → DELETE (jupyter-vvp, vvpctl)', async () => {
     const ns = await namespaceWithTarget();
     const created = await create(ns, 'flow');
-    expect(created.status.state).toBe('CANCELLED'); // nothing runs yet, and status.state is always there
+    // status.state is there from the start: TRANSITIONING while desired (RUNNING) ≠ observed (vvp-api.md 4.1)
+    expect(created.status.state).toBe('TRANSITIONING');
+    expect(created.metadata.annotations['com.dataartisans.appmanager.controller.deployment.transitioning']).toBe('true');
     const running = await poll(ns, 'flow', 'RUNNING');
     expectAppManagerShape('Deployment', running);
     expect(running.status.running.conditions).toEqual([]);
@@ -67,7 +69,8 @@ describe('lifecycle flows', () => {
     expect(job.metadata.deploymentId).toBe(created.metadata.id);
     expect(job.status.started.flinkJobId).toBe(job.metadata.id.replace(/-/g, ''));
 
-    await server.http.patch(`${api(ns)}/deployments/${created.metadata.id}`).send({ spec: { state: 'CANCELLED' } }).expect(200);
+    const cancelling = await server.http.patch(`${api(ns)}/deployments/${created.metadata.id}`).send({ spec: { state: 'CANCELLED' } }).expect(200);
+    expect(cancelling.body.status.state).toBe('TRANSITIONING'); // at once, not only when the reconciler gets to it
     await poll(ns, 'flow', 'CANCELLED');
     const gone = await server.http.delete(`${api(ns)}/deployments/flow`).expect(200);
     expectAppManagerShape('Deployment', gone.body);

@@ -11,6 +11,9 @@ import { ACTIVE_JOB_STATES } from '../jobs/job.strategy';
 
 /** Counts spec changes; the reconciler compares it with the version it last acted on. */
 export const SPEC_VERSION_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.spec.version`;
+/** Set while the deployment transitions (with the time it began); removed when it completes. */
+export const TRANSITIONING_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.transitioning`;
+export const TRANSITIONING_SINCE_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.transitioning.since`;
 
 @Injectable()
 export class DeploymentStrategy implements KindStrategy {
@@ -39,8 +42,19 @@ export class DeploymentStrategy implements KindStrategy {
       this.normalize(doc);
     }
     this.setSpecVersion(doc, 1);
-    // Until the reconciler has acted, the observed state is CANCELLED (nothing runs).
-    doc.status = { state: 'CANCELLED' };
+    // nothing runs yet: CANCELLED is reached; any other desired state is a transition from now on
+    if (doc.spec.state === 'CANCELLED' || doc.spec.state === undefined) doc.status = { state: 'CANCELLED' };
+    else this.markTransitioning(doc);
+  }
+
+  /** While desired ≠ observed a deployment shows TRANSITIONING (vvp-api.md 4.1), from the write that asks for it. */
+  private markTransitioning(doc: ResourceDoc): void {
+    doc.status = { state: 'TRANSITIONING' };
+    doc.metadata.annotations = {
+      ...((doc.metadata.annotations as Record<string, string>) ?? {}),
+      [TRANSITIONING_ANNOTATION]: 'true',
+      [TRANSITIONING_SINCE_ANNOTATION]: new Date().toISOString(),
+    };
   }
 
   async prepareForUpdate(doc: ResourceDoc, existing: StoredRow, ctx: WriteContext): Promise<void> {
@@ -51,7 +65,11 @@ export class DeploymentStrategy implements KindStrategy {
     }
     const previous = Number((existing.metadata.annotations as Record<string, string> | undefined)?.[SPEC_VERSION_ANNOTATION] ?? 1);
     this.setSpecVersion(doc, sameJson(doc.spec, existing.spec) ? previous : previous + 1);
-    doc.status = undefined; // keep the stored status
+    doc.status = undefined; // keep the stored status ...
+    const observed = (existing.status as { state?: string } | null)?.state;
+    const transitioning = (existing.metadata.annotations as Record<string, string> | undefined)?.[TRANSITIONING_ANNOTATION] === 'true';
+    // ... unless this write asks for a new desired state that is not the observed one
+    if (doc.spec.state !== existing.spec.state && doc.spec.state !== observed && !transitioning) this.markTransitioning(doc);
   }
 
   async validate(doc: ResourceDoc, ctx: WriteContext): Promise<FieldError[]> {

@@ -5,7 +5,7 @@ import type { Tx } from '../../../persistence/src/prisma.service';
 import { canonical, isPlainObject } from '../../../resource-kit/src/merge-patch';
 import { ResourceStore, SYSTEM_ANNOTATION_PREFIX } from '../../../resource-kit/src/store';
 import { StoredRow } from '../../../resource-kit/src/strategy';
-import { DeploymentStrategy, SPEC_VERSION_ANNOTATION } from '../deployments/deployment.strategy';
+import { DeploymentStrategy, SPEC_VERSION_ANNOTATION, TRANSITIONING_ANNOTATION, TRANSITIONING_SINCE_ANNOTATION } from '../deployments/deployment.strategy';
 import { EventInput, EventsService } from '../events/events.service';
 import { ACTIVE_JOB_STATES, JobStrategy } from '../jobs/job.strategy';
 import { FLINK_RUNTIME, FlinkRuntime, faultsFromAnnotations } from '../runtime/flink-runtime';
@@ -26,8 +26,6 @@ import { QueueRow } from './work-queue';
 // Because every runtime call is keyed by our Job/Savepoint id and the id is committed before the
 // call, a step repeated after a crash never starts a second job or takes a second savepoint.
 
-export const TRANSITIONING_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.transitioning`;
-export const TRANSITIONING_SINCE_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}deployment.transitioning.since`;
 export const JOB_SPEC_HASH_ANNOTATION = `${SYSTEM_ANNOTATION_PREFIX}job.spec.hash`;
 
 type Op = 'start' | 'suspend' | 'cancel' | 'upgrade-stateful' | 'upgrade-stateless';
@@ -119,11 +117,17 @@ export class DeploymentReconciler implements KindReconciler {
   private async begin(tx: Tx, d: StoredRow, op: Op, extra: Partial<Intent> = {}): Promise<Intent> {
     const why = op.startsWith('upgrade')
       ? `Deployment "${d.name}" needs a transition: its running job must be upgraded to spec version ${this.specVersion(d)}.`
-      : `Deployment "${d.name}" needs a transition from ${String(d.status?.state)} to ${String(d.spec.state)}.`;
+      : this.transitionMessage(d);
     await this.emit(tx, d, 'STATE_TRANSITION_IS_NEEDED', why);
     await this.setStatus(tx, d, { state: 'TRANSITIONING' }, true);
     const phase = op === 'start' ? 'create' : op === 'cancel' || op === 'upgrade-stateless' ? 'cancel' : 'savepoint';
     return { op, phase, specVersion: this.specVersion(d), attempts: 0, ...extra };
+  }
+
+  private transitionMessage(d: StoredRow): string {
+    const observed = d.status?.state;
+    const from = observed && observed !== 'TRANSITIONING' ? ` from ${String(observed)}` : '';
+    return `Deployment "${d.name}" needs a transition${from} to ${String(d.spec.state)}.`;
   }
 
   /** No transition in progress: observe, and start one if the spec asks for it. */
@@ -163,7 +167,7 @@ export class DeploymentReconciler implements KindReconciler {
       case 'CANCELLED': {
         if (job) return this.begin(tx, d, desired === 'SUSPENDED' ? 'suspend' : 'cancel', { jobId: job.id });
         if (observed !== desired) {
-          await this.emit(tx, d, 'STATE_TRANSITION_IS_NEEDED', `Deployment "${d.name}" needs a transition from ${String(observed)} to ${desired}.`);
+          await this.emit(tx, d, 'STATE_TRANSITION_IS_NEEDED', this.transitionMessage(d));
           await this.setStatus(tx, d, { state: desired }, false);
           await this.emit(tx, d, 'STATE_TRANSITION_IS_COMPLETED', `Deployment "${d.name}" is ${desired}.`);
         }
