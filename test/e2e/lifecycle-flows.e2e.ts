@@ -195,3 +195,73 @@ describe('lifecycle flows', () => {
     expect(d.metadata.id).toBeDefined();
   });
 });
+
+describe('lifecycle: the latest spec wins at every safe point (slow simulated savepoints)', () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer({ ...FAST_RUNTIME, SIM_SAVEPOINT_MS: '800' })));
+  afterAll(() => server.close());
+
+  const api = (ns: string) => `/api/v1/namespaces/${ns}`;
+  const names = async (ns: string, id: string) =>
+    (await server.http.get(`${api(ns)}/events?deploymentId=${id}`).expect(200)).body.items.map((e: any) => e.metadata.name) as string[];
+  const settled = (ns: string, name: string, state: string) =>
+    eventually(async () => {
+      const d = (await server.http.get(`${api(ns)}/deployments/${name}`).expect(200)).body;
+      return d.status.state === state && !d.metadata.annotations[TRANSITIONING] ? d : undefined;
+    }, 15_000, `${name} ${state}`);
+
+  async function setup(extra: Record<string, unknown> = {}) {
+    const ns = await createNamespace(server.http, 'safe');
+    await server.http.post(`${api(ns)}/deployment-targets`).send({ metadata: { name: 't' }, spec: {} }).expect(201);
+    const d = await server.http
+      .post(`${api(ns)}/deployments`)
+      .send({ metadata: { name: 'app' }, spec: { state: 'RUNNING', deploymentTargetName: 't', template: { spec: { artifact: { kind: 'JAR', jarUri: 'https://x/a.jar' } } }, ...extra } })
+      .expect(201);
+    return { ns, id: d.body.metadata.id as string };
+  }
+
+  it('a deployment waiting for its session cluster settles as CANCELLED when cancelled, and never starts a job', async () => {
+    const ns = await createNamespace(server.http, 'safe');
+    await server.http.post(`${api(ns)}/deployment-targets`).send({ metadata: { name: 't' }, spec: {} }).expect(201);
+    await server.http.post(`${api(ns)}/sessionclusters`).send({ metadata: { name: 'sc' }, spec: { state: 'STOPPED', deploymentTargetName: 't', flinkVersion: '1.19' } }).expect(201);
+    const d = await server.http
+      .post(`${api(ns)}/deployments`)
+      .send({ metadata: { name: 'w' }, spec: { state: 'RUNNING', sessionClusterName: 'sc', template: { spec: { artifact: { kind: 'JAR', jarUri: 'https://x/a.jar' } } } } })
+      .expect(201);
+    await eventually(async () => (await names(ns, d.body.metadata.id)).includes('AWAITING_FOR_A_CLUSTER_TO_SPIN_UP'));
+    await server.http.patch(`${api(ns)}/deployments/w`).send({ spec: { state: 'CANCELLED' } }).expect(200);
+    await settled(ns, 'w', 'CANCELLED');
+    await server.http.patch(`${api(ns)}/sessionclusters/sc`).send({ spec: { state: 'RUNNING' } }).expect(200);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await server.http.get(`${api(ns)}/jobs?deploymentId=${d.body.metadata.id}`).expect(200)).body.items).toEqual([]);
+  });
+
+  it('PATCH CANCELLED during a STATEFUL upgrade: the savepoint in flight completes, no new job is started', async () => {
+    const { ns, id } = await setup();
+    await settled(ns, 'app', 'RUNNING');
+    await server.http.patch(`${api(ns)}/deployments/app`).send({ spec: { template: { spec: { parallelism: 3 } } } }).expect(200);
+    await eventually(async () => (await names(ns, id)).includes('SUCCESSFULLY_TRIGGERED_A_SAVEPOINT'));
+    const patched = await server.http.patch(`${api(ns)}/deployments/app`).send({ spec: { state: 'CANCELLED' } }).expect(200);
+    expect(patched.body.status.state).toBe('TRANSITIONING');
+    await settled(ns, 'app', 'CANCELLED');
+    const jobs = (await server.http.get(`${api(ns)}/jobs?deploymentId=${id}`).expect(200)).body.items;
+    expect(jobs.map((j: any) => [j.spec.parallelism, j.status.state])).toEqual([[1, 'TERMINATED']]);
+    const savepoints = (await server.http.get(`${api(ns)}/savepoints?deploymentId=${id}`).expect(200)).body.items;
+    expect(savepoints.map((s: any) => s.status.state)).toEqual(['COMPLETED']);
+  });
+
+  it('force-deleting the suspension savepoint in flight: the job still stops, the deployment is SUSPENDED, no restore point is invented', async () => {
+    const { ns, id } = await setup();
+    const running = await settled(ns, 'app', 'RUNNING');
+    await server.http.patch(`${api(ns)}/deployments/app`).send({ spec: { state: 'SUSPENDED' } }).expect(200);
+    const sp = await eventually(async () => (await server.http.get(`${api(ns)}/savepoints?deploymentId=${id}`)).body.items.find((s: any) => s.status.state === 'STARTED'));
+    await server.http.delete(`${api(ns)}/savepoints/${sp.metadata.id}?force=true`).expect(200);
+    await settled(ns, 'app', 'SUSPENDED');
+    const job = (await server.http.get(`${api(ns)}/jobs/${running.status.running.jobId}`).expect(200)).body;
+    expect(job.status.state).toBe('TERMINATED');
+    expect((await server.http.get(`${api(ns)}/savepoints?deploymentId=${id}`).expect(200)).body.items).toEqual([]);
+    // a user savepoint is refused while nothing runs
+    const refused = await server.http.post(`${api(ns)}/savepoints`).send({ metadata: { deploymentId: id } }).expect(400);
+    expect(refused.body.message).toBe('No active job for a deployment.');
+  });
+});

@@ -222,10 +222,12 @@ export class DeploymentReconciler implements KindReconciler {
       return next(null, null);
     };
 
-    // Between two attempts nothing is in flight at the runtime: if the spec moved on meanwhile, drop the
-    // retries of the old intent and decide again for the new spec.
-    const retrying = intent.attempts > 0 && (intent.phase === 'create' || intent.phase === 'savepoint');
-    if (retrying && this.specVersion(d) !== intent.specVersion) return next(null, 0);
+    // Before a job is created or a savepoint taken nothing is in flight at the runtime (a first
+    // attempt, a retry, a wait for a session cluster, or the start that ends an upgrade whose old job
+    // has stopped): if the spec moved on meanwhile, drop the old intent and decide again for the new
+    // spec. Elsewhere the phase in flight is finished first.
+    const safePoint = intent.phase === 'create' || intent.phase === 'savepoint';
+    if (safePoint && this.specVersion(d) !== intent.specVersion) return next(null, 0);
 
     switch (`${intent.op === 'start' ? 'start' : intent.op}:${intent.phase}`) {
       // ----- start -----
@@ -341,14 +343,21 @@ export class DeploymentReconciler implements KindReconciler {
       }
       case 'suspend:await-savepoint':
       case 'upgrade-stateful:await-savepoint': {
+        const s = await this.runtime.savepointStatus(intent.savepointId!);
+        if (s.state === 'IN_PROGRESS') return next(intent, poll);
         const sp = await this.store.findRow(tx, d.namespace, this.savepoints, intent.savepointId!);
         if (!sp) {
-          // the user force-deleted the savepoint record: this attempt is lost, take another one
+          // the user force-deleted the savepoint record while Flink was taking it
+          if (s.state === 'COMPLETED') {
+            // the job stopped with it all the same: go on stopping, without that (deleted) restore point
+            const job = (await this.store.findRow(tx, d.namespace, this.jobs, intent.jobId!))!;
+            await this.store.writeVersion(tx, job, { metadata: job.metadata, spec: job.spec, status: { ...job.status, state: 'TERMINATING' } });
+            await this.emit(tx, d, 'FOUND_A_COMPLETED_SAVEPOINT_READY_FOR_SUSPENSION', `Savepoint ${intent.savepointId} completed, but its record was deleted; it is not used for restores.`, intent.jobId);
+            return next({ ...intent, phase: 'await-stop', restore: undefined }, 0);
+          }
           await this.emit(tx, d, 'AN_UNRECOVERABLE_FAILURE_WHILE_TAKING_A_SAVEPOINT', `Savepoint ${intent.savepointId} was deleted while in progress.`, intent.jobId);
           return next({ ...intent, phase: 'savepoint', attempts: intent.attempts + 1, savepointId: undefined }, 0);
         }
-        const s = await this.runtime.savepointStatus(intent.savepointId!);
-        if (s.state === 'IN_PROGRESS') return next(intent, poll);
         if (s.state === 'COMPLETED') {
           await this.store.writeVersion(tx, sp, { metadata: sp.metadata, spec: { ...sp.spec, savepointLocation: s.location }, status: { state: 'COMPLETED' } });
           const job = (await this.store.findRow(tx, d.namespace, this.jobs, intent.jobId!))!;
@@ -403,7 +412,8 @@ export class DeploymentReconciler implements KindReconciler {
           return done();
         }
         // an upgrade continues with the new job
-        return next({ op: 'start', phase: 'create', specVersion: intent.specVersion, attempts: 0, restore: intent.restore ?? null }, 0);
+        // (restore: the savepoint just taken, null for an empty start, or absent: per restore strategy)
+        return next({ op: 'start', phase: 'create', specVersion: intent.specVersion, attempts: 0, ...(intent.restore !== undefined ? { restore: intent.restore } : {}) }, 0);
       }
       default:
         return next(null, 0); // unknown phase (e.g. written by another version): decide again

@@ -81,7 +81,8 @@ export class SavepointsService {
 
       const jobs = await this.store.listRows(tx, namespace, this.jobs, { metadata: { deploymentId: deployment.id } });
       const active = jobs.find((j) => j.status?.state === 'STARTED');
-      if (!active) throw ApiError.badRequest('No active job for a deployment.', { deploymentId: deployment.id }, 'NoActiveJob');
+      // a job that is being suspended or cancelled takes no new savepoint (Flink would refuse it)
+      if (!active || deployment.spec.state !== 'RUNNING') throw ApiError.badRequest('No active job for a deployment.', { deploymentId: deployment.id }, 'NoActiveJob');
       const row = await this.store.createIn(ctx, this.strategy, {
         metadata: {
           deploymentId: deployment.id,
