@@ -30,6 +30,13 @@ export class NamespaceTerminator {
 
   private async step(namespace: string): Promise<boolean> {
     return this.db.tx(async (tx) => {
+      // Lock order as in a reconciler step: queue rows first, then the namespace (a step holds its
+      // queue row and then needs the namespace for its inserts). If a step is running in this
+      // namespace, come back on the next tick instead of deadlocking with it.
+      const queued = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM reconcile_queue WHERE namespace = ${namespace}`;
+      const claimed = await tx.$queryRaw<{ id: string }[]>`SELECT resource_id::text AS id FROM reconcile_queue
+        WHERE namespace = ${namespace} FOR UPDATE SKIP LOCKED`;
+      if (claimed.length < queued[0].n) return false;
       const locked = await tx.$queryRaw<{ name: string }[]>`SELECT name FROM namespaces
         WHERE name = ${namespace} AND lifecycle_phase = 'LIFECYCLE_PHASE_TERMINATING' FOR UPDATE SKIP LOCKED`;
       if (locked.length === 0) return false;
