@@ -53,11 +53,12 @@ function matrixAllows(who: Principal, route: RouteAccess, urlNs: string | undefi
 }
 
 function urlOf(route: RouteAccess, ns: string): string {
-  return route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, p: string) => {
+  // `:param` is a parameter; `\:` is a literal colon (a custom verb such as `{ns}:setPreviewSessionCluster`)
+  return route.path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, (_m, p: string) => {
     if (p === 'namespace' || p === 'ns') return ns;
     if (/id$/i.test(p)) return randomUUID();
     return p === 'apiTokenName' ? 'no-such-token' : 'no-such-name';
-  });
+  }).replace(/\\:/g, ':');
 }
 
 function call(http: TestAgent, route: RouteAccess, url: string, headers: Record<string, string>) {

@@ -291,3 +291,29 @@ describe('status (AppManager API)', () => {
     expect(asYaml.headers['content-type']).toMatch(/^application\/yaml/);
   });
 });
+
+describe('namespaces: {ns}:setPreviewSessionCluster (the playground sets the SQL editor cluster)', () => {
+  let server: TestServer;
+  beforeAll(async () => (server = await startTestServer()));
+  afterAll(() => server.close());
+
+  it('sets an existing session cluster (200 {}), shows it on the namespace, refuses an unknown one, clears with ""', async () => {
+    const ns = await createNamespace(server.http, 'prev');
+    const url = `/namespaces/v1/namespaces/${ns}:setPreviewSessionCluster`;
+    expectPlatformError(await server.http.post(url).send({ previewSessionClusterName: 'sql-editor' }), 400, 'INVALID_ARGUMENT');
+    await server.http.post(`/api/v1/namespaces/${ns}/deployment-targets`).send({ metadata: { name: 't' }, spec: {} }).expect(201);
+    await server.http
+      .post(`/api/v1/namespaces/${ns}/sessionclusters`)
+      .send({ metadata: { name: 'sql-editor' }, spec: { state: 'STOPPED', deploymentTargetName: 't', flinkVersion: '1.19' } })
+      .expect(201);
+    const set = await server.http.post(url).send({ previewSessionClusterName: 'sql-editor' });
+    expect(set.status).toBe(200);
+    expectPlatformShape('SetPreviewSessionClusterResponse', set.body);
+    expect(set.body).toEqual({});
+    const got = await server.http.get(`/namespaces/v1/namespaces/${ns}`).expect(200);
+    expect(got.body.namespace.previewSessionClusterName).toBe('sql-editor');
+    await server.http.post(url).send({ previewSessionClusterName: '' }).expect(200);
+    expect((await server.http.get(`/namespaces/v1/namespaces/${ns}`).expect(200)).body.namespace.previewSessionClusterName).toBeUndefined();
+    expectPlatformError(await server.http.post('/namespaces/v1/namespaces/no-such-ns:setPreviewSessionCluster').send({ previewSessionClusterName: 'x' }), 404, 'NOT_FOUND');
+  });
+});

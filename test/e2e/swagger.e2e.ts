@@ -52,7 +52,7 @@ function registeredRoutes(server: TestServer): Set<string> {
       expect(typeof path).toBe('string');
       for (const [method, on] of Object.entries(layer.route.methods)) {
         if (!on || method === '_all') continue;
-        out.add(`${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+        out.add(`${method.toUpperCase()} ${path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replace(/\\:/g, ':')}`);
       }
     }
   }

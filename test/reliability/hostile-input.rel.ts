@@ -186,14 +186,14 @@ describe('hostile input (property-based)', () => {
   /** a path for the route: parameters are the probe's names (so that writes could land), or hostile segments */
   function pathFor(route: Route, segs: string[], useProbe: boolean[], extra: string[]): string {
     let i = 0;
-    const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
+    const path = route.path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, (_, name: string) => {
       const k = i++;
       const hostile = segs[k % segs.length];
       if (!useProbe[k % useProbe.length]) return hostile;
       if (name === 'namespace' || name === 'ns') return route.method === 'DELETE' && route.path === '/namespaces/v1/namespaces/:ns' ? hostile : probe;
       // an existing name: only for non-DELETE methods, so the probe itself survives
       return route.method === 'DELETE' ? hostile : ['pd', 'pt', 'ps'][k % 3];
-    });
+    }).replace(/\\:/g, ':'); // `\:` is a literal colon (a custom verb)
     return path + extra.map((e) => `/${e}`).join('');
   }
 

@@ -28,6 +28,20 @@ export class NamespacesController {
     return this.namespaces.create(body);
   }
 
+  // `{ns}:setPreviewSessionCluster` (a custom verb on the namespace; the colon is literal)
+  @Post(':ns\\:setPreviewSessionCluster')
+  @HttpCode(200)
+  @Operation({
+    id: 'setPreviewSessionClusterUsingPOST',
+    summary: 'Set the session cluster used by the SQL editor previews of a namespace',
+    body: 'SetPreviewSessionClusterRequest',
+    response: 'SetPreviewSessionClusterResponse',
+    errors: 'platform',
+  })
+  setPreviewSessionCluster(@Param('ns') ns: string, @Body() body: unknown) {
+    return this.namespaces.setPreviewSessionCluster(ns, body);
+  }
+
   @Get(':ns')
   @Operation({ id: 'getNamespaceUsingGET', summary: 'Get a namespace', response: 'GetNamespaceResponse', errors: 'platform' })
   get(@Param('ns') ns: string) {

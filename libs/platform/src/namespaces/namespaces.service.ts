@@ -122,6 +122,31 @@ export class NamespacesService {
     });
   }
 
+  /**
+   * `:setPreviewSessionCluster` {previewSessionClusterName} → {}: the session cluster must exist in the
+   * namespace (an empty name clears the setting).
+   */
+  async setPreviewSessionCluster(ns: string, body: unknown): Promise<Record<string, never>> {
+    if (!isPlainObject(body)) throw ApiError.badRequest('The request body must be an object.', {}, 'MalformedBody');
+    const errors = platformContract.validate('SetPreviewSessionClusterRequest', body);
+    if (errors.length) throw ApiError.validation(errors);
+    const name = typeof body.previewSessionClusterName === 'string' ? body.previewSessionClusterName : '';
+    await this.db.tx(async (tx) => {
+      const locked = await tx.$queryRaw<{ phase: string }[]>`SELECT lifecycle_phase AS phase FROM namespaces WHERE name = ${ns} FOR UPDATE`;
+      if (locked.length === 0) throw ApiError.notFound('Namespace', ns);
+      if (locked[0].phase === 'LIFECYCLE_PHASE_TERMINATING') throw ApiError.conflict(`Namespace "${ns}" is being deleted.`, { namespace: ns }, 'NamespaceTerminating');
+      if (name) {
+        const found = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM resources WHERE namespace = ${ns} AND kind = 'SessionCluster' AND name = ${name}`;
+        if (found.length === 0) throw ApiError.field('previewSessionClusterName', `session cluster "${name}" does not exist in namespace "${ns}"`);
+      }
+      await tx.namespace.update({
+        where: { name: ns },
+        data: { previewSessionClusterName: name || null, resourceVersion: { increment: 1 }, modifiedAt: new Date() },
+      });
+    });
+    return {};
+  }
+
   /** PUT replaces the writable fields. */
   replace(ns: string, body: unknown) {
     if (!isPlainObject(body)) throw ApiError.badRequest('The request body must be a Namespace object.', {}, 'MalformedBody');
