@@ -322,6 +322,18 @@ describe('access control (AUTH_MODE=token)', () => {
         await db.end();
       }
     });
+
+    it('deleting a namespace revokes its tokens at once (also cached ones); a namespace recreated under the name does not take them', async () => {
+      const ns = await namespace('auth-reuse');
+      const secret = await token(ns, 'owner', 'old-owner');
+      expect((await http.get(`${am(ns)}/deployment-targets`).set(bearer(secret))).status).toBe(200); // verified, now cached
+      expect((await http.delete(`/namespaces/v1/namespaces/${ns}`).set(admin)).status).toBe(200);
+      expect((await http.get(`${am(ns)}/deployment-targets`).set(bearer(secret))).status).toBe(401);
+      await eventually(async () => (await http.get(`/namespaces/v1/namespaces/${ns}`).set(admin)).status === 404, 15_000, 'namespace removal');
+      expect((await http.post('/namespaces/v1/namespaces').set(admin).send({ name: `namespaces/${ns}` })).status).toBe(200);
+      expect((await http.get(`${am(ns)}/deployment-targets`).set(bearer(secret))).status).toBe(401);
+      expect((await http.post(tokens(ns)).set(bearer(secret)).send({ name: 'persist', role: 'owner' })).status).toBe(401);
+    });
   });
 
   describe('namespaces', () => {

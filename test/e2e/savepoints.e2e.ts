@@ -165,6 +165,12 @@ describe('savepoints', () => {
     expectApiException(await server.http.post(`${api('no-such-ns-x')}/savepoints`).send({ metadata: { deploymentId } }), 404);
     expectValidation(await server.http.post(url).send({ metadata: { deploymentId }, spec: { savepointLocation: 5 } }), 'spec.savepointLocation');
     expectValidation(await server.http.post(url).send({ metadata: { deploymentId }, spec: { savepointLocation: '' } }), 'spec.savepointLocation');
+    expectValidation(await server.http.post(url).send({ metadata: { deploymentId }, spec: { savepointLocation: '../../etc' } }), 'spec.savepointLocation');
+    // another namespace's savepoint area (where the runtime writes its savepoints) is that namespace's state
+    expectValidation(
+      await server.http.post(url).send({ metadata: { deploymentId }, spec: { savepointLocation: 's3://flink-control-plane/flink-savepoints/namespaces/someone-else/deployments/x/y' } }),
+      'spec.savepointLocation',
+    );
     expectValidation(await server.http.post(url).send({ metadata: { deploymentId }, spec: { savepointLocation: 's3://b/x', flinkSavepointId: 'nope' } }), 'spec.flinkSavepointId');
     expectValidation(
       await server.http.post(url).send({ metadata: { deploymentId, annotations: { [SPEC_VERSION]: 'one' } }, spec: { savepointLocation: 's3://b/x' } }),

@@ -66,11 +66,11 @@ export class TokenVerifier implements OnApplicationBootstrap {
     return principal;
   }
 
-  /** Forgets every cached verification of this token (called when it is deleted). */
-  revoke(namespace: string, name: string): void {
+  /** Forgets every cached verification of this token (called when it is deleted), or of every token of the namespace (namespace deletion). */
+  revoke(namespace: string, name?: string): void {
     this.generation++;
     for (const [key, entry] of this.cache) {
-      if (entry.principal.kind === 'token' && entry.principal.namespace === namespace && entry.principal.name === name) this.cache.delete(key);
+      if (entry.principal.kind === 'token' && entry.principal.namespace === namespace && (name === undefined || entry.principal.name === name)) this.cache.delete(key);
     }
   }
 }

@@ -127,10 +127,8 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { port?: numb
   const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
   if (fresh) {
     if (existsSync(pgDir)) rmSync(pgDir, { recursive: true, force: true }); // half-initialised leftovers
-    if (isRoot) {
-      mkdirSync(resolve(dataDir), { recursive: true });
-      chmodSync(resolve(dataDir), 0o777);
-    }
+    // (as root the package creates DATA_DIR/postgres and hands it to the postgres user; DATA_DIR itself
+    // stays ours and not writable by others: it also holds the secrets key)
     await pg.initialise();
   } else {
     await stopOrphan(pgDir);

@@ -6,7 +6,7 @@ import { StoredRow } from '../../../resource-kit/src/strategy';
 import { DeploymentStrategy } from '../deployments/deployment.strategy';
 import { EventInput, EventsService } from '../events/events.service';
 import { FLINK_RUNTIME, FlinkRuntime, faultsFromAnnotations } from '../runtime/flink-runtime';
-import { SavepointStrategy } from '../savepoints/savepoint.strategy';
+import { foreignNamespaceOf, SavepointStrategy } from '../savepoints/savepoint.strategy';
 import { KindReconciler, StepResult } from './kind-reconciler';
 import { QueueRow } from './work-queue';
 
@@ -99,7 +99,8 @@ export class SavepointReconciler implements KindReconciler {
 
   private async dispose(tx: Tx, sp: StoredRow): Promise<void> {
     const location = sp.spec.savepointLocation;
-    if (typeof location === 'string') {
+    // (never another namespace's data, whatever the record says)
+    if (typeof location === 'string' && foreignNamespaceOf(location, this.config.runtime.blobBase, sp.namespace) === undefined) {
       try {
         await this.runtime.disposeSavepoint(location);
       } catch (err) {

@@ -16,3 +16,15 @@ export class SavepointStrategy implements KindStrategy {
     return [];
   }
 }
+
+/**
+ * The namespace whose savepoint area (`<blobBase>/flink-savepoints/namespaces/<ns>/…`, where the
+ * runtime writes savepoints) a location lies in, if it is not `namespace`. Such a location is
+ * another namespace's state: it can neither be registered nor have its data disposed from here.
+ */
+export function foreignNamespaceOf(location: string, blobBase: string, namespace: string): string | undefined {
+  const prefix = `${blobBase.replace(/\/+$/, '')}/flink-savepoints/namespaces/`;
+  if (!location.startsWith(prefix)) return undefined;
+  const owner = location.slice(prefix.length).split('/')[0];
+  return owner !== namespace ? owner : undefined;
+}

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ResolvedConfig, SERVER_CONFIG } from '../../../config/src/config';
 import { PrismaService } from '../../../persistence/src/prisma.service';
 import { ApiError, FieldError } from '../../../resource-kit/src/errors';
 import { isPlainObject } from '../../../resource-kit/src/merge-patch';
@@ -10,7 +11,7 @@ import { DeploymentStrategy, SPEC_VERSION_ANNOTATION } from '../deployments/depl
 import { EventsService } from '../events/events.service';
 import { JobStrategy } from '../jobs/job.strategy';
 import { wake } from '../reconciler/work-queue';
-import { DELETABLE_SAVEPOINT_STATES, SavepointStrategy } from './savepoint.strategy';
+import { DELETABLE_SAVEPOINT_STATES, foreignNamespaceOf, SavepointStrategy } from './savepoint.strategy';
 
 // The user side of savepoints (vvp-api.md 4.5). A POST either registers an existing snapshot (body
 // has spec.savepointLocation: COMPLETED at once, origin COPIED) or asks for a new one on the
@@ -26,6 +27,7 @@ export class SavepointsService {
     private readonly deployments: DeploymentStrategy,
     private readonly jobs: JobStrategy,
     private readonly events: EventsService,
+    @Inject(SERVER_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
   async create(namespace: string, body: unknown): Promise<Resource> {
@@ -44,6 +46,8 @@ export class SavepointsService {
     if (typeof location === 'string' && location.trim() === '') errors.push({ attribute: 'spec.savepointLocation', message: 'must not be empty' });
     else if (typeof location === 'string' && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\S+$/.test(location)) {
       errors.push({ attribute: 'spec.savepointLocation', message: 'must be an absolute URI with a scheme, e.g. s3://bucket/savepoints/savepoint-1 or file:///data/savepoint-1' });
+    } else if (typeof location === 'string' && foreignNamespaceOf(location, this.config.runtime.blobBase, namespace) !== undefined) {
+      errors.push({ attribute: 'spec.savepointLocation', message: 'lies in the savepoint area of another namespace' });
     }
     if (location === undefined && doc.spec.flinkSavepointId !== undefined) {
       errors.push({ attribute: 'spec.flinkSavepointId', message: 'can only be given with spec.savepointLocation (registering an existing snapshot)' });

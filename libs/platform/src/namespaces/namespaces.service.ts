@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TokenVerifier } from '../../../auth/src/token-verifier';
 import { DeploymentDefaultsService } from '../../../appmanager/src/deployment-defaults/deployment-defaults.service';
 import { PrismaService, Tx } from '../../../persistence/src/prisma.service';
 import { ApiError, FieldError } from '../../../resource-kit/src/errors';
@@ -67,6 +68,7 @@ export class NamespacesService {
   constructor(
     private readonly db: PrismaService,
     private readonly defaults: DeploymentDefaultsService,
+    private readonly tokens: TokenVerifier,
   ) {}
 
   async list(): Promise<{ namespaces: NamespaceBody[] }> {
@@ -172,7 +174,10 @@ export class NamespacesService {
         where: { name: ns },
         data: { lifecyclePhase: 'LIFECYCLE_PHASE_TERMINATING', resourceVersion: { increment: 1 }, modifiedAt: new Date() },
       });
+      // its API tokens stop working now, not when the content is gone: a namespace recreated under the
+      // same name must not inherit them
+      await tx.$executeRaw`DELETE FROM api_tokens WHERE namespace = ${ns}`;
       return { namespace: present(row) };
-    });
+    }).finally(() => this.tokens.revoke(ns));
   }
 }
