@@ -9,3 +9,4 @@ export * from './contract-validator';
 export * from './strategy';
 export * from './store';
 export * from './openapi';
+export * from './query';

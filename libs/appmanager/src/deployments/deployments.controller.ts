@@ -2,17 +2,10 @@ import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query 
 import { ApiTags } from '@nestjs/swagger';
 import { AccessResource } from '../../../auth/src/access.decorator';
 import { Reply } from '../../../resource-kit/src/content';
-import { ApiError } from '../../../resource-kit/src/errors';
+import { booleanQuery } from '../../../resource-kit/src/query';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
 import { DeploymentStrategy } from './deployment.strategy';
-
-function booleanQuery(name: string, raw: string | undefined, fallback: boolean): boolean {
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw ApiError.field(name, 'must be true or false');
-}
 
 @ApiTags('deployment-resource')
 @AccessResource('Deployment')

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { AccessResource } from '../../../auth/src/access.decorator';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
-import { uuidFilter } from '../jobs/jobs.controller';
+import { uuidQuery } from '../../../resource-kit/src/query';
 import { EventStrategy } from './event.strategy';
 
 @ApiTags('event-resource')
@@ -34,9 +34,9 @@ export class EventsController {
   ) {
     return this.store.list(namespace, this.strategy, {
       metadata: {
-        deploymentId: uuidFilter('deploymentId', deploymentId),
-        jobId: uuidFilter('jobId', jobId),
-        sessionClusterId: uuidFilter('sessionClusterId', sessionClusterId),
+        deploymentId: uuidQuery('deploymentId', deploymentId),
+        jobId: uuidQuery('jobId', jobId),
+        sessionClusterId: uuidQuery('sessionClusterId', sessionClusterId),
       },
     });
   }

@@ -1,18 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AccessResource } from '../../../auth/src/access.decorator';
-import { ApiError } from '../../../resource-kit/src/errors';
-import { isUuid } from '../../../resource-kit/src/names';
+import { uuidQuery } from '../../../resource-kit/src/query';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
 import { JobStrategy } from './job.strategy';
-
-/** A uuid query filter: absent, or a uuid (400 otherwise). */
-export function uuidFilter(name: string, value: unknown): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !isUuid(value)) throw ApiError.field(name, 'must be a uuid');
-  return value.toLowerCase();
-}
 
 @ApiTags('job-resource')
 @AccessResource('Job')
@@ -26,7 +18,7 @@ export class JobsController {
   @Get()
   @Operation({ id: 'getJobsUsingGET', summary: 'List jobs (read-only; created by the controller)', response: 'ResourceListOfJob', query: [{ name: 'deploymentId', type: 'string' }] })
   list(@Param('namespace') namespace: string, @Query('deploymentId') deploymentId?: string) {
-    return this.store.list(namespace, this.strategy, { metadata: { deploymentId: uuidFilter('deploymentId', deploymentId) } });
+    return this.store.list(namespace, this.strategy, { metadata: { deploymentId: uuidQuery('deploymentId', deploymentId) } });
   }
 
   @Get(':jobId')

@@ -2,18 +2,12 @@ import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/commo
 import { ApiTags } from '@nestjs/swagger';
 import { AccessResource } from '../../../auth/src/access.decorator';
 import { Reply } from '../../../resource-kit/src/content';
-import { ApiError } from '../../../resource-kit/src/errors';
+import { booleanQuery, uuidQuery } from '../../../resource-kit/src/query';
 import { Operation } from '../../../resource-kit/src/openapi';
 import { ResourceStore } from '../../../resource-kit/src/store';
-import { uuidFilter } from '../jobs/jobs.controller';
 import { SavepointStrategy } from './savepoint.strategy';
 import { SavepointsService } from './savepoints.service';
 
-function forceQuery(raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw ApiError.field('force', 'must be true or false');
-}
 
 @ApiTags('savepoint-resource')
 @AccessResource('Savepoint')
@@ -37,7 +31,7 @@ export class SavepointsController {
   })
   list(@Param('namespace') namespace: string, @Query('deploymentId') deploymentId?: string, @Query('jobId') jobId?: string) {
     return this.store.list(namespace, this.strategy, {
-      metadata: { deploymentId: uuidFilter('deploymentId', deploymentId), jobId: uuidFilter('jobId', jobId) },
+      metadata: { deploymentId: uuidQuery('deploymentId', deploymentId), jobId: uuidQuery('jobId', jobId) },
     });
   }
 
@@ -67,6 +61,6 @@ export class SavepointsController {
     query: [{ name: 'force', type: 'boolean', default: false }],
   })
   remove(@Param('namespace') namespace: string, @Param('savepointId') savepointId: string, @Query('force') force?: string) {
-    return this.savepoints.remove(namespace, savepointId, forceQuery(force));
+    return this.savepoints.remove(namespace, savepointId, booleanQuery('force', force, false));
   }
 }
